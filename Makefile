@@ -1,0 +1,59 @@
+# The two commands of the README:
+#   make deploy-local   sets up the controller and deploys the stack to inventories/local
+#   make test           sets up everything (Docker Engine, Python packages, test images) and runs every test
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= $(CURDIR)/.venv
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
+COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
+
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit molecule benchmark build clean
+
+deploy-local: setup
+	ansible-playbook site.yml -i inventories/local
+
+test: setup engine
+	tests/run_all.sh
+
+setup: venv collection-link
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+# Makes this checkout importable as selfhosted.ai_stack without installing it.
+collection-link:
+	mkdir -p $(dir $(COLLECTION_LINK))
+	ln -sfn ../../../.. $(COLLECTION_LINK)
+
+engine:
+	tests/ensure-docker-engine.sh
+
+images: engine
+	tests/images/build.sh
+
+lint: setup
+	tests/run_all.sh lint
+
+sanity: setup
+	tests/run_all.sh sanity
+
+unit: setup
+	tests/run_all.sh unit
+
+# One role: make molecule ROLE=redis
+molecule: setup images
+	tests/run_all.sh molecule $(ROLE)
+
+benchmark: setup images
+	tests/benchmark/redis.sh
+
+build: setup
+	ansible-galaxy collection build --force --output-path .cache/dist
+
+clean:
+	rm -rf .cache

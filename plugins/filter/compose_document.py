@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.ai_stack contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: compose_document
+short_description: One component's Docker Compose document with the stack's hardened defaults
+version_added: 0.1.0
+description:
+  - Adds to every service C(restart=unless-stopped), C(json-file) logging with rotation (10m x 3),
+    C(no-new-privileges), C(cap_drop=ALL) (a service adds back what it needs with C(cap_add)) and the
+    stack network, and labels it with a hash of the component's config files.
+  - Refuses a service without a healthcheck, without resource limits and reservations, with an
+    unpinned image (no tag, or C(latest)), with C(container_name), C(privileged), or with host ports
+    unless the service is listed in I(publish).
+positional: services, network, volumes, publish, file_contents
+options:
+  _input:
+    description: The Compose project name (the component).
+    type: string
+    required: true
+  services:
+    description: Service name to Compose service definition.
+    type: dict
+    required: true
+  network:
+    description: The external network every service joins unless it names its own.
+    type: string
+    required: true
+  volumes:
+    description: Named volumes of the project.
+    type: list
+    elements: string
+    default: []
+  publish:
+    description: Services allowed to publish host ports.
+    type: list
+    elements: string
+    default: []
+  file_contents:
+    description: Rendered config files; their hash becomes the C(org.aistack.config-hash) label.
+    type: list
+    elements: string
+    default: []
+"""
+
+EXAMPLES = r"""
+compose_yml: "{{ 'redis' | selfhosted.ai_stack.compose_document(redis_services, 'aistack', ['data']) | to_nice_yaml }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The Compose document as a dictionary.
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.compose import ComposeError, compose_document as _document
+
+
+def compose_document(project, services, network, volumes=None, publish=None, file_contents=None):
+    try:
+        return _document(project, services, network, volumes, publish, file_contents)
+    except ComposeError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"compose_document": compose_document}

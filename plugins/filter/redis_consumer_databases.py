@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.ai_stack contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: redis_consumer_databases
+short_description: Give every Redis consumer its own logical database
+version_added: 0.1.0
+description:
+  - Takes the list of Redis consumers (C(redis_consumers)) and returns a mapping from consumer name to
+    logical database number.
+  - A consumer that names its C(database) keeps it; the others get the lowest free numbers from 1 up,
+    in list order (0 stays free for ad-hoc use).
+  - Two queue users in one namespace steal each other's jobs (REQUIREMENTS B10), so a duplicate name,
+    a database used twice, a number out of range or an unknown kind fails, naming the consumer.
+positional: databases
+options:
+  _input:
+    description: Consumers, each C({name, kind, database}); kind is C(queue), C(sessions) or C(cache).
+    type: list
+    elements: dict
+    required: true
+  databases:
+    description: How many logical databases Redis has (C(redis_databases)).
+    type: int
+    default: 16
+"""
+
+EXAMPLES = r"""
+n8n_redis_database: "{{ (redis_consumers | selfhosted.ai_stack.redis_consumer_databases(redis_databases))['n8n'] }}"
+"""
+
+RETURN = r"""
+_value:
+  description: Consumer name to database number.
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+KINDS = ("queue", "sessions", "cache")
+
+
+def redis_consumer_databases(consumers, databases=16):
+    if not isinstance(consumers, list):
+        raise AnsibleFilterError("redis_consumers must be a list of {name, kind, database}")
+    if isinstance(databases, bool) or not isinstance(databases, int) or databases < 1:
+        raise AnsibleFilterError("redis_databases must be a positive whole number, got %r" % (databases,))
+    assigned = {}
+    used = {}
+    for consumer in consumers:
+        if not isinstance(consumer, dict) or not isinstance(consumer.get("name"), str) or not consumer["name"]:
+            raise AnsibleFilterError("every entry of redis_consumers needs a name, got %r" % (consumer,))
+        name = consumer["name"]
+        if name in assigned:
+            raise AnsibleFilterError("redis_consumers lists %r twice; each consumer once" % name)
+        kind = consumer.get("kind", "queue")
+        if kind not in KINDS:
+            raise AnsibleFilterError("redis_consumers: %r has kind %r; use one of %s" % (name, kind, ", ".join(KINDS)))
+        database = consumer.get("database")
+        if database is None:
+            assigned[name] = None
+            continue
+        if isinstance(database, bool) or not isinstance(database, int) or not 0 <= database < databases:
+            raise AnsibleFilterError(
+                "redis_consumers: %r asks for database %r; use 0 to %d (redis_databases)" % (name, database, databases - 1))
+        if database in used:
+            raise AnsibleFilterError(
+                "redis_consumers: %r and %r both use database %d; two consumers in one namespace take each "
+                "other's jobs (B10): give one another database" % (used[database], name, database))
+        used[database] = name
+        assigned[name] = database
+    free = (number for number in range(1, databases) if number not in used)
+    for name in assigned:
+        if assigned[name] is None:
+            try:
+                assigned[name] = next(free)
+            except StopIteration:
+                raise AnsibleFilterError(
+                    "redis_consumers: no free database left for %r; raise redis_databases (now %d)" % (name, databases))
+    return assigned
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"redis_consumer_databases": redis_consumer_databases}

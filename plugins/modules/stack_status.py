@@ -1,0 +1,126 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.ai_stack contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: stack_status
+short_description: Health of the stack's Compose projects
+version_added: 0.1.0
+description:
+  - Lists every container of the given Docker Compose projects (or of all projects) with its state,
+    health, image and restart count, and the last healthcheck output of any container that is not
+    healthy.
+  - Fails when I(fail_on_unhealthy=true) and a container is not running and healthy, naming each one.
+  - Reads only; never changes anything.
+author:
+  - selfhosted.ai_stack contributors
+requirements:
+  - Docker SDK for Python (C(python3-docker) on Debian) on the target
+options:
+  projects:
+    description: Compose project names to report on. Empty means every Compose project on the host.
+    type: list
+    elements: str
+    default: []
+  fail_on_unhealthy:
+    description: Fail when a listed container is not running and healthy.
+    type: bool
+    default: false
+  docker_host:
+    description: The Docker daemon to ask.
+    type: str
+    default: unix:///var/run/docker.sock
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Report on the whole stack and fail on anything unhealthy
+  selfhosted.ai_stack.stack_status:
+    fail_on_unhealthy: true
+
+- name: Why did redis not become healthy?
+  selfhosted.ai_stack.stack_status:
+    projects: [redis]
+  register: redis_status
+"""
+
+RETURN = r"""
+containers:
+  description: Every container found, sorted by project and name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name: {description: Container name., type: str}
+    project: {description: Compose project., type: str}
+    service: {description: Compose service., type: str}
+    image: {description: Image reference the container was created from., type: str}
+    state: {description: Docker state (running, exited, restarting...)., type: str}
+    health: {description: healthy, unhealthy, starting, none (no healthcheck) or stopped., type: str}
+    restarts: {description: Restart count., type: int}
+    last_health_output: {description: Output of the last healthcheck when not healthy, else null., type: str}
+unhealthy:
+  description: One line per container that is not running and healthy.
+  returned: always
+  type: list
+  elements: str
+  sample: ["redis-redis-1 (service redis of redis): state running, health unhealthy, 0 restarts; last healthcheck said: NOAUTH"]
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.stack_health import (
+    PROJECT_LABEL,
+    describe_problems,
+    summarize_container,
+)
+
+try:
+    import docker
+except ImportError:
+    docker = None
+
+
+def collect(client, projects):
+    filters = {"label": [PROJECT_LABEL]}
+    containers = client.containers.list(all=True, filters=filters)
+    summaries = [summarize_container(c.attrs) for c in containers]
+    if projects:
+        summaries = [s for s in summaries if s["project"] in projects]
+    return sorted(summaries, key=lambda s: (s["project"] or "", s["name"]))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            projects=dict(type="list", elements="str", default=[]),
+            fail_on_unhealthy=dict(type="bool", default=False),
+            docker_host=dict(type="str", default="unix:///var/run/docker.sock"),
+        ),
+        supports_check_mode=True,
+    )
+    if docker is None:
+        module.fail_json(msg=missing_required_lib("docker (python3-docker)"))
+    try:
+        client = docker.DockerClient(base_url=module.params["docker_host"])
+        summaries = collect(client, module.params["projects"])
+    except Exception as exc:  # the SDK raises many types; report the daemon's words
+        module.fail_json(msg="cannot read containers from %s: %s" % (module.params["docker_host"], exc))
+    problems = describe_problems(summaries)
+    result = dict(changed=False, containers=summaries, unhealthy=problems)
+    if problems and module.params["fail_on_unhealthy"]:
+        module.fail_json(msg="not healthy: " + " | ".join(problems), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

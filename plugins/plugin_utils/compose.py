@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.ai_stack contributors
+# Apache License 2.0 (see LICENSE)
+"""Builds one component's Compose document with the stack's hardened defaults (DESIGN.md,
+"How one component is deployed") and refuses service definitions that break its rules."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+
+CONFIG_HASH_LABEL = "org.aistack.config-hash"
+
+# Every service gets these unless the component sets its own value (security_opt is merged, not replaced).
+HARDENED_DEFAULTS = {
+    "restart": "unless-stopped",
+    "logging": {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}},
+    "security_opt": ["no-new-privileges:true"],
+    "cap_drop": ["ALL"],
+}
+
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_TAG_RE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
+
+
+class ComposeError(ValueError):
+    """A service definition the stack refuses; the message names the project, service and fix."""
+
+
+def image_is_pinned(image):
+    """True for `repo:tag` with a tag other than latest, or for any `@sha256:` digest."""
+    if not isinstance(image, str) or not image:
+        return False
+    match = _TAG_RE.match(image)
+    if not match:
+        return False
+    if match.group("digest"):
+        return True
+    tag = match.group("tag")
+    # "registry:5000/repo" has a colon in the registry part: the tag is after the last slash.
+    if tag is None or "/" in tag:
+        return False
+    return tag != "latest"
+
+
+def _check_service(project, name, service, publish):
+    where = "compose project %r, service %r" % (project, name)
+    if not _NAME_RE.match(name):
+        raise ComposeError("%s: service names use lower-case letters, digits, '-' and '_'" % where)
+    if not isinstance(service, dict):
+        raise ComposeError("%s: a service definition must be a mapping" % where)
+    if not image_is_pinned(service.get("image")):
+        raise ComposeError(
+            "%s: image %r is not pinned; set the role's *_container_image to repository:tag "
+            "(not latest) or repository@sha256:digest" % (where, service.get("image"))
+        )
+    healthcheck = service.get("healthcheck")
+    if not isinstance(healthcheck, dict) or not healthcheck.get("test") or healthcheck.get("disable"):
+        raise ComposeError("%s has no healthcheck: every container needs one (REQUIREMENTS REL2)" % where)
+    resources = (service.get("deploy") or {}).get("resources") or {}
+    limits = resources.get("limits") or {}
+    reservations = resources.get("reservations") or {}
+    if not limits.get("cpus") or not limits.get("memory") or not reservations.get("memory"):
+        raise ComposeError(
+            "%s: deploy.resources needs limits.cpus, limits.memory and reservations.memory "
+            "(REQUIREMENTS REL5); set them from the role's *_resources variables" % where
+        )
+    if "container_name" in service:
+        raise ComposeError("%s: container_name breaks replicas and Swarm; remove it" % where)
+    if service.get("ports") and name not in publish:
+        raise ComposeError(
+            "%s publishes ports %s: only Traefik publishes host ports (REQUIREMENTS B7); "
+            "reach the service through the internal network or a Traefik route" % (where, service["ports"])
+        )
+    if service.get("privileged"):
+        raise ComposeError("%s: privileged containers are not allowed" % where)
+
+
+def config_hash(contents):
+    """A short hash over the component's rendered config files, in order."""
+    digest = hashlib.sha256()
+    for content in contents:
+        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()[:16]
+
+
+def compose_document(project, services, network, volumes=None, publish=None, file_contents=None):
+    """Return the Compose document for one component.
+
+    project: the Compose project name (the component), services: name -> service mapping,
+    network: the external network every service joins unless it names its own,
+    volumes: named volumes of the project (kept on uninstall), publish: services allowed host ports,
+    file_contents: the rendered config files; their hash becomes a label, so a changed file
+    recreates the containers that mount it and an unchanged one recreates nothing.
+    """
+    if not isinstance(project, str) or not _NAME_RE.match(project):
+        raise ComposeError("compose project name %r: use lower-case letters, digits, '-' and '_'" % (project,))
+    if not isinstance(services, dict) or not services:
+        raise ComposeError("compose project %r has no services" % project)
+    publish = list(publish or [])
+    volumes = list(volumes or [])
+    label = config_hash(file_contents or [])
+
+    rendered = {}
+    for name in sorted(services):
+        service = services[name]
+        _check_service(project, name, service, publish)
+        out = copy.deepcopy(HARDENED_DEFAULTS)
+        for key, value in service.items():
+            if key == "security_opt":
+                out[key] = list(dict.fromkeys(HARDENED_DEFAULTS["security_opt"] + list(value)))
+            else:
+                out[key] = copy.deepcopy(value)
+        out.setdefault("networks", [network])
+        labels = dict(out.get("labels") or {})
+        labels[CONFIG_HASH_LABEL] = label
+        out["labels"] = labels
+        rendered[name] = out
+
+    document = {
+        "name": project,
+        "services": rendered,
+        "networks": {network: {"external": True, "name": network}},
+    }
+    if volumes:
+        document["volumes"] = dict((volume, {}) for volume in volumes)
+    return document

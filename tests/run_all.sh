@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the test suites and ends with one summary line: "make test: N passed, N failed".
+#   tests/run_all.sh                    lint, unit, sanity, build, images, every role scenario
+#   tests/run_all.sh unit|lint|sanity|build
+#   tests/run_all.sh molecule [ROLE]    every role scenario, or one
+# Called by `make test` (which sets PATH, ANSIBLE_CONFIG and ANSIBLE_COLLECTIONS_PATH).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+passed=() failed=()
+run() {  # run NAME COMMAND...
+  local name=$1; shift
+  local start=$SECONDS
+  printf '\n===== %s =====\n' "$name"
+  if "$@"; then
+    passed+=("$name"); printf -- '----- %s passed (%ss)\n' "$name" $((SECONDS - start))
+  else
+    failed+=("$name"); printf -- '----- %s FAILED (%ss)\n' "$name" $((SECONDS - start))
+  fi
+}
+
+scenario_roles() {
+  for f in roles/*/molecule/default/molecule.yml; do
+    f=${f#roles/}; echo "${f%%/*}"
+  done
+}
+
+suite_lint()   { run yamllint yamllint --strict . && run ansible-lint ansible-lint --profile production --strict; }
+suite_unit()   { run pytest python -m pytest -q tests/unit; }
+suite_sanity() { run ansible-test-sanity tests/sanity.sh; }
+suite_build()  { run galaxy-build ansible-galaxy collection build --force --output-path .cache/dist; }
+suite_molecule() {
+  run test-images tests/images/build.sh || return
+  local role
+  for role in ${1:-$(scenario_roles)}; do
+    run "molecule-$role" bash -c "cd roles/$role && molecule test"
+  done
+}
+
+case "${1:-all}" in
+  all) suite_lint; suite_unit; suite_sanity; suite_build; suite_molecule ;;
+  lint|unit|sanity|build) "suite_$1" ;;
+  molecule) suite_molecule "${2:-}" ;;
+  *) echo "usage: $0 [all|lint|unit|sanity|build|molecule [ROLE]]" >&2; exit 2 ;;
+esac
+
+printf '\n===== summary =====\n'
+for name in "${passed[@]}"; do printf 'PASSED  %s\n' "$name"; done
+for name in "${failed[@]}"; do printf 'FAILED  %s\n' "$name"; done
+printf 'make test: %d passed, %d failed\n' "${#passed[@]}" "${#failed[@]}"
+[ ${#failed[@]} -eq 0 ]
