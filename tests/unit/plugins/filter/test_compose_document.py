@@ -1,0 +1,113 @@
+# DESIGN "How one component is deployed": hardened defaults on every service, refusals before change.
+import copy
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.selfhosted.ai_stack.plugins.filter.compose_document import compose_document
+from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.compose import CONFIG_HASH_LABEL, image_is_pinned
+
+
+def service(**overrides):
+    base = {
+        "image": "redis:7.4.6-bookworm",
+        "healthcheck": {"test": ["CMD", "true"]},
+        "deploy": {"resources": {"limits": {"cpus": "1", "memory": "96M"}, "reservations": {"memory": "32M"}}},
+    }
+    base.update(overrides)
+    return base
+
+
+def test_hardened_defaults_are_added():
+    doc = compose_document("redis", {"redis": service()}, "aistack", ["data"])
+    svc = doc["services"]["redis"]
+    assert doc["name"] == "redis"
+    assert svc["restart"] == "unless-stopped"
+    assert svc["logging"] == {"driver": "json-file", "options": {"max-size": "10m", "max-file": "3"}}
+    assert svc["security_opt"] == ["no-new-privileges:true"]
+    assert svc["cap_drop"] == ["ALL"]
+    assert svc["networks"] == ["aistack"]
+    assert doc["networks"] == {"aistack": {"external": True, "name": "aistack"}}
+    assert doc["volumes"] == {"data": {}}
+
+
+def test_component_values_win_but_no_new_privileges_stays():
+    doc = compose_document("x", {"x": service(restart="always", security_opt=["apparmor:unconfined"], cap_add=["CHOWN"])}, "net")
+    svc = doc["services"]["x"]
+    assert svc["restart"] == "always"
+    assert svc["security_opt"] == ["no-new-privileges:true", "apparmor:unconfined"]
+    assert svc["cap_add"] == ["CHOWN"]
+
+
+def test_input_is_not_modified():
+    services = {"x": service()}
+    before = copy.deepcopy(services)
+    compose_document("x", services, "net")
+    assert services == before
+
+
+def test_config_hash_follows_file_contents():
+    one = compose_document("x", {"x": service()}, "net", file_contents=["a=1"])
+    same = compose_document("x", {"x": service()}, "net", file_contents=["a=1"])
+    other = compose_document("x", {"x": service()}, "net", file_contents=["a=2"])
+    label = lambda doc: doc["services"]["x"]["labels"][CONFIG_HASH_LABEL]  # noqa: E731
+    assert label(one) == label(same)
+    assert label(one) != label(other)
+
+
+def test_existing_labels_are_kept():
+    doc = compose_document("x", {"x": service(labels={"traefik.enable": "true"})}, "net")
+    assert doc["services"]["x"]["labels"]["traefik.enable"] == "true"
+
+
+def test_publish_allowed_only_for_listed_services():
+    doc = compose_document("traefik", {"traefik": service(ports=["80:80"])}, "net", publish=["traefik"])
+    assert doc["services"]["traefik"]["ports"] == ["80:80"]
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (dict(healthcheck=None), "has no healthcheck"),
+        (dict(healthcheck={"disable": True, "test": ["NONE"]}), "has no healthcheck"),
+        (dict(healthcheck={"interval": "5s"}), "has no healthcheck"),
+        (dict(image="redis"), "not pinned"),
+        (dict(image="redis:latest"), "not pinned"),
+        (dict(image="registry:5000/redis"), "not pinned"),
+        (dict(image=None), "not pinned"),
+        (dict(deploy={}), "deploy.resources"),
+        (dict(deploy={"resources": {"limits": {"cpus": "1", "memory": "1G"}}}), "reservations.memory"),
+        (dict(container_name="redis"), "container_name"),
+        (dict(ports=["6379:6379"]), "only Traefik publishes"),
+        (dict(privileged=True), "privileged"),
+    ],
+)
+def test_refusals(overrides, message):
+    with pytest.raises(AnsibleFilterError, match=message) as err:
+        compose_document("redis", {"redis": service(**overrides)}, "aistack")
+    assert "'redis'" in str(err.value)
+
+
+@pytest.mark.parametrize("project, services", [("Bad Name", {"x": service()}), ("ok", {}), ("ok", {"Bad": service()})])
+def test_bad_project_or_service_names(project, services):
+    with pytest.raises(AnsibleFilterError):
+        compose_document(project, services, "aistack")
+
+
+@pytest.mark.parametrize(
+    "image, pinned",
+    [
+        ("redis:7.4.6", True),
+        ("docker.io/library/redis:7.4.6-bookworm", True),
+        ("registry:5000/team/redis:1.2", True),
+        ("redis@sha256:" + "a" * 64, True),
+        ("redis:7@sha256:" + "b" * 64, True),
+        ("redis", False),
+        ("redis:latest", False),
+        ("registry:5000/redis", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_image_is_pinned(image, pinned):
+    assert image_is_pinned(image) is pinned

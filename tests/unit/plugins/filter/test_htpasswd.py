@@ -1,0 +1,58 @@
+import pytest
+from ansible.errors import AnsibleFilterError
+from passlib.hash import bcrypt
+
+from ansible_collections.selfhosted.ai_stack.plugins.filter.htpasswd import htpasswd
+
+KEY = "k" * 40
+
+
+def test_line_verifies_with_bcrypt():
+    line = htpasswd("s3cret-pass", "admin", KEY, rounds=4)
+    user, hashed = line.split(":", 1)
+    assert user == "admin"
+    assert hashed.startswith("$2y$04$")
+    assert bcrypt.verify("s3cret-pass", hashed)
+    assert not bcrypt.verify("other-pass", hashed)
+
+
+def test_same_input_same_line():
+    assert htpasswd("pw-one", "admin", KEY, rounds=4) == htpasswd("pw-one", "admin", KEY, rounds=4)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        dict(password="pw-two"),
+        dict(user="operator"),
+        dict(salt_key="j" * 40),
+    ],
+)
+def test_any_input_changes_the_line(changed):
+    args = dict(password="pw-one", user="admin", salt_key=KEY, rounds=4)
+    base = htpasswd(**args)
+    args.update(changed)
+    assert htpasswd(**args).split(":", 1)[1] != base.split(":", 1)[1]
+
+
+def test_salt_differs_per_user():
+    a = htpasswd("same", "alice", KEY, rounds=4).split("$")[3][:22]
+    b = htpasswd("same", "bob", KEY, rounds=4).split("$")[3][:22]
+    assert a != b
+
+
+@pytest.mark.parametrize(
+    "password, user, salt_key, rounds, message",
+    [
+        ("", "admin", KEY, 4, "password for user 'admin' is empty"),
+        (None, "admin", KEY, 4, "empty"),
+        ("pw", "", KEY, 4, "user name"),
+        ("pw", "ad:min", KEY, 4, "user name"),
+        ("pw", "admin", "short", 4, "aistack_secret_key"),
+        ("pw", "admin", KEY, 3, "rounds"),
+        ("pw", "admin", KEY, 17, "rounds"),
+    ],
+)
+def test_bad_input_refused(password, user, salt_key, rounds, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        htpasswd(password, user, salt_key, rounds)

@@ -1,0 +1,129 @@
+import json
+
+import pytest
+
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.stack_health import (
+    describe_problems,
+    is_healthy,
+    summarize_container,
+)
+from ansible_collections.selfhosted.ai_stack.plugins.modules import stack_status
+
+
+def inspect(name, project="redis", running=True, health=None, log_output=None, restarts=0, exit_code=0):
+    state = {"Status": "running" if running else "exited", "Running": running, "ExitCode": exit_code}
+    if health:
+        state["Health"] = {"Status": health, "Log": [{"Output": "first"}, {"Output": log_output}] if log_output else []}
+    return {
+        "Name": "/" + name,
+        "RestartCount": restarts,
+        "State": state,
+        "Config": {
+            "Image": "redis:7",
+            "Labels": {"com.docker.compose.project": project, "com.docker.compose.service": name.split("-")[1]},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    "attrs, health, healthy",
+    [
+        (inspect("redis-redis-1", health="healthy"), "healthy", True),
+        (inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH"), "unhealthy", False),
+        (inspect("redis-redis-1", health="starting"), "starting", False),
+        (inspect("redis-redis-1"), "none", True),
+        (inspect("redis-redis-1", running=False), "stopped", False),
+    ],
+)
+def test_summary_and_health(attrs, health, healthy):
+    summary = summarize_container(attrs)
+    assert summary["name"] == "redis-redis-1"
+    assert summary["project"] == "redis"
+    assert summary["service"] == "redis"
+    assert summary["health"] == health
+    assert is_healthy(summary) is healthy
+
+
+def test_last_health_output_only_when_not_healthy():
+    bad = summarize_container(inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH Authentication required.\n"))
+    good = summarize_container(inspect("redis-redis-1", health="healthy", log_output="PONG"))
+    assert bad["last_health_output"] == "NOAUTH Authentication required."
+    assert good["last_health_output"] is None
+
+
+def test_problems_name_the_container_and_the_healthcheck_output():
+    summaries = [
+        summarize_container(inspect("redis-redis-1", health="healthy")),
+        summarize_container(inspect("redis-redis-2", health="unhealthy", log_output="NOAUTH", restarts=3)),
+        summarize_container(inspect("redis-worker-1", running=False, exit_code=137)),
+    ]
+    problems = describe_problems(summaries)
+    assert len(problems) == 2
+    assert "redis-redis-2" in problems[0] and "NOAUTH" in problems[0] and "3 restarts" in problems[0]
+    assert "redis-worker-1" in problems[1] and "exit code 137" in problems[1]
+
+
+class FakeContainer:
+    def __init__(self, attrs):
+        self.attrs = attrs
+
+
+class FakeContainers:
+    def __init__(self, items):
+        self.items = items
+        self.calls = []
+
+    def list(self, all=False, filters=None):  # noqa: A002 - the SDK's own argument name
+        self.calls.append((all, filters))
+        return [FakeContainer(a) for a in self.items]
+
+
+class FakeClient:
+    def __init__(self, items):
+        self.containers = FakeContainers(items)
+
+
+def test_collect_filters_projects_and_sorts():
+    client = FakeClient([
+        inspect("traefik-traefik-1", project="traefik", health="healthy"),
+        inspect("redis-redis-1", health="healthy"),
+        inspect("n8n-worker-1", project="n8n", health="healthy"),
+    ])
+    result = stack_status.collect(client, ["redis", "traefik"])
+    assert [s["name"] for s in result] == ["redis-redis-1", "traefik-traefik-1"]
+    assert client.containers.calls == [(True, {"label": ["com.docker.compose.project"]})]
+
+
+def run_module(monkeypatch, capsys, items, **params):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    args = json.dumps({"ANSIBLE_MODULE_ARGS": params})
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(args))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+
+    class FakeDocker:
+        @staticmethod
+        def DockerClient(base_url):
+            return FakeClient(items)
+
+    monkeypatch.setattr(stack_status, "docker", FakeDocker)
+    with pytest.raises(SystemExit) as exit_info:
+        stack_status.main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+def test_module_fails_on_unhealthy_when_asked(monkeypatch, capsys):
+    items = [inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH")]
+    code, out = run_module(monkeypatch, capsys, items, fail_on_unhealthy=True)
+    assert code == 1
+    assert out["failed"] is True
+    assert "redis-redis-1" in out["msg"] and "NOAUTH" in out["msg"]
+    assert out["changed"] is False
+
+
+def test_module_reports_without_failing_by_default(monkeypatch, capsys):
+    items = [inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH")]
+    code, out = run_module(monkeypatch, capsys, items)
+    assert code == 0
+    assert out["unhealthy"] and out["containers"][0]["health"] == "unhealthy"
