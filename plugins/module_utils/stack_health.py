@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: selfhosted.ai_stack contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turns `docker inspect` data of the stack's containers into a health report."""
 
 from __future__ import absolute_import, division, print_function

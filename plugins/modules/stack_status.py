@@ -1,7 +1,8 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: selfhosted.ai_stack contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 
@@ -18,7 +19,7 @@ description:
   - Fails when I(fail_on_unhealthy=true) and a container is not running and healthy, naming each one.
   - Reads only; never changes anything.
 author:
-  - selfhosted.ai_stack contributors
+  - selfhosted.ai_stack contributors (@selfhosted)
 requirements:
   - Docker SDK for Python (C(python3-docker) on Debian) on the target
 options:
@@ -37,8 +38,10 @@ options:
     default: unix:///var/run/docker.sock
 attributes:
   check_mode:
+    description: Can run in check mode; it never changes anything.
     support: full
   diff_mode:
+    description: Returns no diff.
     support: none
 """
 
@@ -60,14 +63,42 @@ containers:
   type: list
   elements: dict
   contains:
-    name: {description: Container name., type: str}
-    project: {description: Compose project., type: str}
-    service: {description: Compose service., type: str}
-    image: {description: Image reference the container was created from., type: str}
-    state: {description: Docker state (running, exited, restarting...)., type: str}
-    health: {description: healthy, unhealthy, starting, none (no healthcheck) or stopped., type: str}
-    restarts: {description: Restart count., type: int}
-    last_health_output: {description: Output of the last healthcheck when not healthy, else null., type: str}
+    name:
+      description: Container name.
+      type: str
+      returned: always
+    project:
+      description: Compose project.
+      type: str
+      returned: always
+    service:
+      description: Compose service.
+      type: str
+      returned: always
+    image:
+      description: Image reference the container was created from.
+      type: str
+      returned: always
+    state:
+      description: Docker state, for example running, exited or restarting.
+      type: str
+      returned: always
+    health:
+      description: One of healthy, unhealthy, starting, none (no healthcheck) or stopped.
+      type: str
+      returned: always
+    restarts:
+      description: Restart count.
+      type: int
+      returned: always
+    exit_code:
+      description: Exit code of the last run.
+      type: int
+      returned: always
+    last_health_output:
+      description: Output of the last healthcheck when not healthy, else null.
+      type: str
+      returned: always
 unhealthy:
   description: One line per container that is not running and healthy.
   returned: always

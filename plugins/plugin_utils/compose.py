@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: selfhosted.ai_stack contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Builds one component's Compose document with the stack's hardened defaults (DESIGN.md,
 "How one component is deployed") and refuses service definitions that break its rules."""
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: selfhosted.ai_stack contributors
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Deterministic secrets derived from one master key (DESIGN.md "Secrets", REQUIREMENTS SEC1/SEC5).
 
 Every secret of the stack is HKDF-SHA256(master key, purpose): the same master key and purpose
