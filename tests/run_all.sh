@@ -25,7 +25,7 @@ scenario_roles() {
   done
 }
 
-suite_lint()   { run yamllint yamllint --strict . && run ansible-lint ansible-lint --profile production --strict; }
+suite_lint()   { run yamllint yamllint --strict .; run ansible-lint ansible-lint --profile production --strict; run syntax-check ansible-playbook --syntax-check site.yml -i inventories/local; }
 suite_unit()   { run pytest python -m pytest -q tests/unit; }
 suite_sanity() { run ansible-test-sanity tests/sanity.sh; }
 suite_build()  { run galaxy-build ansible-galaxy collection build --force --output-path .cache/dist; }
