@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the test suites and ends with one summary line: "make test: N passed, N failed".
+# Runs the test suites and ends with one summary line: "suites: N passed, N failed".
 #   tests/run_all.sh                    lint, unit, sanity, build, images, every role scenario
 #   tests/run_all.sh unit|lint|sanity|build
 #   tests/run_all.sh molecule [ROLE]    every role scenario, or one
@@ -47,5 +47,5 @@ esac
 printf '\n===== summary =====\n'
 for name in "${passed[@]}"; do printf 'PASSED  %s\n' "$name"; done
 for name in "${failed[@]}"; do printf 'FAILED  %s\n' "$name"; done
-printf 'make test: %d passed, %d failed\n' "${#passed[@]}" "${#failed[@]}"
+printf 'suites: %d passed, %d failed\n' "${#passed[@]}" "${#failed[@]}"
 [ ${#failed[@]} -eq 0 ]
