@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit molecule benchmark build clean
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit molecule benchmark benchmark-postgres build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -51,6 +51,9 @@ molecule: setup images
 
 benchmark: setup images
 	tests/benchmark/redis.sh
+
+benchmark-postgres: setup images
+	tests/benchmark/postgres.sh
 
 build: setup
 	ansible-galaxy collection build --force --output-path .cache/dist
