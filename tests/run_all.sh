@@ -33,8 +33,13 @@ suite_molecule() {
   run test-images tests/images/build.sh || return
   local role
   for role in ${1:-$(scenario_roles)}; do
-    run "molecule-$role" bash -c "cd roles/$role && molecule test"
+    if [ "$role" = site ]; then
+      run molecule-site molecule test -s site
+    else
+      run "molecule-$role" bash -c "cd roles/$role && molecule test"
+    fi
   done
+  [ -n "${1:-}" ] || run molecule-site molecule test -s site
 }
 
 case "${1:-all}" in

@@ -1,0 +1,130 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.ai_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: ollama_model_info
+short_description: Models present on and loaded by an Ollama server
+version_added: 0.1.0
+description:
+  - Lists the models present (C(/api/tags)) with digest, size, family, parameter size and
+    quantization, and the models loaded in memory (C(/api/ps)).
+author:
+  - selfhosted.ai_stack contributors (@selfhosted)
+options:
+  url:
+    description: Base URL of the Ollama API.
+    type: str
+    default: http://127.0.0.1:11434
+  timeout:
+    description: Seconds to wait for an answer.
+    type: int
+    default: 30
+  retries:
+    description: How often a connection error is retried (with exponential backoff).
+    type: int
+    default: 3
+  validate_certs:
+    description: Verify the TLS certificate of an C(https) URL.
+    type: bool
+    default: true
+attributes:
+  check_mode:
+    description: Reads only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Returns no diff.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: What does Ollama have?
+  selfhosted.ai_stack.ollama_model_info:
+    url: http://ollama:11434
+  register: ollama_info
+"""
+
+RETURN = r"""
+present:
+  description: Models present, sorted by name.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Model name.
+      type: str
+      returned: always
+    digest:
+      description: Model digest.
+      type: str
+      returned: always
+    size:
+      description: Size in bytes.
+      type: int
+      returned: always
+    family:
+      description: Model family, for example llama.
+      type: str
+      returned: always
+    parameters:
+      description: Parameter size, for example 8.0B.
+      type: str
+      returned: always
+    quantization:
+      description: Quantization level, for example Q4_K_M.
+      type: str
+      returned: always
+loaded:
+  description: Models loaded in memory, with the same keys and C(expires_at).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import OllamaClient, OllamaError
+
+
+def describe(model):
+    details = model.get("details") or {}
+    return {
+        "name": model.get("name") or model.get("model"),
+        "digest": model.get("digest"),
+        "size": model.get("size"),
+        "family": details.get("family"),
+        "parameters": details.get("parameter_size"),
+        "quantization": details.get("quantization_level"),
+    }
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            url=dict(type="str", default="http://127.0.0.1:11434"),
+            timeout=dict(type="int", default=30),
+            retries=dict(type="int", default=3),
+            validate_certs=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    client = OllamaClient(p["url"], timeout=p["timeout"], validate_certs=p["validate_certs"], retries=p["retries"])
+    try:
+        tags = client.tags()
+        present = [describe(tags[name]) for name in sorted(tags)]
+        loaded = [dict(describe(m), expires_at=m.get("expires_at")) for m in client.ps()]
+    except OllamaError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, present=present, loaded=loaded)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+# The ollama_model module and its client over real HTTP against the Ollama test double
+# (tests/ollama-double). REQUIREMENTS S4, DESIGN "Custom Python modules".
+import json
+import os
+import socket
+import sys
+import threading
+
+import pytest
+
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import (
+    OllamaClient,
+    OllamaConnectionError,
+    OllamaError,
+    normalize_name,
+)
+from ansible_collections.selfhosted.ai_stack.plugins.modules import ollama_model
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "ollama-double"))
+import ollama_double  # noqa: E402
+
+
+@pytest.fixture
+def double():
+    server = ollama_double.serve("127.0.0.1", 0, ["nomic-embed-text"])
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    url = "http://127.0.0.1:%d" % server.server_address[1]
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def control(url, path, body=None):
+    client = OllamaClient(url)
+    return client._json("POST" if body is not None else "GET", path, body)
+
+
+def fresh_client(url):
+    return OllamaClient(url, retries=0)
+
+
+@pytest.mark.parametrize(
+    "name, normalized",
+    [("nomic-embed-text", "nomic-embed-text:latest"), ("llama3.1:8b", "llama3.1:8b"),
+     ("registry.local:5000/team/model", "registry.local:5000/team/model:latest"), ("hf.co/org/m:Q4", "hf.co/org/m:Q4")],
+)
+def test_normalize_name(name, normalized):
+    assert normalize_name(name) == normalized
+
+
+def test_pull_then_unchanged_with_one_call(double):
+    client = fresh_client(double)
+    changed, models, before, after = ollama_model.run(client, ["llama3.2:1b"], "present", False, 60)
+    assert changed and models[0]["action"] == "pulled"
+    assert models[0]["digest"] == after["llama3.2:1b"]["digest"] and models[0]["size"] == 1321098329
+    again = fresh_client(double)
+    changed, models, _, _ = ollama_model.run(again, ["llama3.2:1b", "nomic-embed-text"], "present", False, 60)
+    assert not changed
+    assert [m["action"] for m in models] == ["none", "none"]
+    assert again.calls == 1
+
+
+def test_absent_removes_and_is_then_unchanged(double):
+    changed, models, _, after = ollama_model.run(fresh_client(double), ["nomic-embed-text"], "absent", False, 60)
+    assert changed and models[0]["action"] == "removed" and "nomic-embed-text:latest" not in after
+    assert "nomic-embed-text:latest" not in fresh_client(double).tags()
+    changed, models, _, _ = ollama_model.run(fresh_client(double), ["nomic-embed-text"], "absent", False, 60)
+    assert not changed and models[0]["action"] == "none"
+
+
+def test_error_line_in_a_200_stream_fails_with_ollamas_message(double):
+    control(double, "/_double/config", {"fail_midstream": ["llama3.1:8b"]})
+    with pytest.raises(OllamaError, match="pulling llama3.1:8b: max retries exceeded: connection reset by peer"):
+        ollama_model.run(fresh_client(double), ["llama3.1:8b"], "present", False, 60)
+    assert "llama3.1:8b" not in fresh_client(double).tags()
+
+
+def test_unknown_model_fails_and_is_not_retried(double):
+    client = OllamaClient(double, retries=3, sleep=lambda s: pytest.fail("model errors must not be retried"))
+    with pytest.raises(OllamaError, match="file does not exist"):
+        ollama_model.run(client, ["no-such-model:1b"], "present", False, 60)
+    assert client.calls == 2  # tags + one pull
+
+
+def test_check_mode_pulls_and_removes_nothing(double):
+    changed, models, _, _ = ollama_model.run(fresh_client(double), ["llama3.2:3b", "nomic-embed-text"], "present", True, 60)
+    assert changed and [m["action"] for m in models] == ["would pull", "none"]
+    changed, models, _, _ = ollama_model.run(fresh_client(double), ["nomic-embed-text"], "absent", True, 60)
+    assert changed and models[0]["action"] == "would remove"
+    assert sorted(fresh_client(double).tags()) == ["nomic-embed-text:latest"]
+    calls = control(double, "/_double/calls")
+    assert "POST /api/pull" not in calls and "DELETE /api/delete" not in calls
+
+
+def test_latest_changes_only_when_the_digest_changed(double):
+    changed, models, _, _ = ollama_model.run(fresh_client(double), ["nomic-embed-text"], "latest", False, 60)
+    assert not changed and models[0]["action"] == "none"
+    control(double, "/_double/config", {"upstream": {"nomic-embed-text": 1}})
+    old = fresh_client(double).tags()["nomic-embed-text:latest"]["digest"]
+    changed, models, _, _ = ollama_model.run(fresh_client(double), ["nomic-embed-text"], "latest", False, 60)
+    assert changed and models[0]["action"] == "updated" and models[0]["digest"] != old
+
+
+def test_connection_errors_are_retried_with_backoff():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    waits = []
+    client = OllamaClient("http://127.0.0.1:%d" % port, timeout=2, retries=3, backoff=0.5, sleep=waits.append)
+    with pytest.raises(OllamaConnectionError, match="after 4 attempts"):
+        client.tags()
+    assert waits == [0.5, 1.0, 2.0]
+
+
+def test_other_endpoints_of_the_double(double):
+    client = fresh_client(double)
+    assert client.version() == ollama_double.VERSION
+    show = client.show("nomic-embed-text")
+    assert show["details"]["family"] == "nomic-bert"
+    embed = client._json("POST", "/api/embed", {"model": "nomic-embed-text", "input": ["a", "a", "b"]})
+    assert embed["embeddings"][0] == embed["embeddings"][1] != embed["embeddings"][2]
+    assert len(embed["embeddings"][0]) == 768
+    assert [m["name"] for m in client.ps()] == ["nomic-embed-text:latest"]
+
+
+def run_module(monkeypatch, capsys, **params):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        ollama_model.main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+def test_module_result_diff_and_call_count(double, monkeypatch, capsys):
+    code, out = run_module(monkeypatch, capsys, name=["llama3.2:1b"], url=double, _ansible_diff=True)
+    assert code == 0 and out["changed"] is True
+    assert out["models"][0]["name"] == "llama3.2:1b" and out["models"][0]["digest"]
+    assert "llama3.2:1b" not in out["diff"]["before"] and "llama3.2:1b" in out["diff"]["after"]
+    assert out["api_calls"] == 3  # tags, pull, tags
+
+
+@pytest.mark.parametrize("name, message", [("no-such-model", "file does not exist"), ("bad name", "not a model name")])
+def test_module_fails_with_a_message(double, monkeypatch, capsys, name, message):
+    code, out = run_module(monkeypatch, capsys, name=[name], url=double)
+    assert code == 1 and out["failed"] is True and message in out["msg"]
+
+
+def test_info_module_lists_present_and_loaded(double, monkeypatch, capsys):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    from ansible_collections.selfhosted.ai_stack.plugins.modules import ollama_model_info
+
+    ollama_model.run(fresh_client(double), ["llama3.2:1b"], "present", False, 60)
+    fresh_client(double)._json("POST", "/api/generate", {"model": "llama3.2:1b", "prompt": "hi", "stream": False})
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": {"url": double}})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit):
+        ollama_model_info.main()
+    out = json.loads(capsys.readouterr().out)
+    assert [m["name"] for m in out["present"]] == ["llama3.2:1b", "nomic-embed-text:latest"]
+    assert out["present"][0] == {"name": "llama3.2:1b", "digest": out["present"][0]["digest"], "size": 1321098329,
+                                 "family": "llama", "parameters": "1.2B", "quantization": "Q8_0"}
+    assert [m["name"] for m in out["loaded"]] == ["llama3.2:1b"] and out["changed"] is False
