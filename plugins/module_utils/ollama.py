@@ -21,6 +21,20 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import open_url
 
 
+# The connection options every Ollama module takes (documented in doc_fragments/ollama.py).
+OLLAMA_ARGUMENT_SPEC = dict(
+    url=dict(type="str", default="http://127.0.0.1:11434"),
+    timeout=dict(type="int", default=30),
+    retries=dict(type="int", default=3),
+    validate_certs=dict(type="bool", default=True),
+)
+
+
+def client_from_params(params):
+    return OllamaClient(params["url"], timeout=params["timeout"], validate_certs=params["validate_certs"],
+                        retries=params["retries"])
+
+
 class OllamaError(Exception):
     """Ollama answered, and the answer is an error (not retried)."""
 

@@ -35,26 +35,12 @@ options:
     type: str
     choices: [present, absent, latest]
     default: present
-  url:
-    description: Base URL of the Ollama API.
-    type: str
-    default: http://127.0.0.1:11434
-  timeout:
-    description: Seconds to wait for an API answer; a pull may take up to I(pull_timeout).
-    type: int
-    default: 30
   pull_timeout:
-    description: Seconds a single pull may take.
+    description: Seconds a single pull may take (I(timeout) applies to every other request).
     type: int
     default: 3600
-  retries:
-    description: How often a connection error is retried (with exponential backoff).
-    type: int
-    default: 3
-  validate_certs:
-    description: Verify the TLS certificate of an C(https) URL.
-    type: bool
-    default: true
+extends_documentation_fragment:
+  - selfhosted.ai_stack.ollama
 attributes:
   check_mode:
     description: Reports what would be pulled or removed without doing it.
@@ -121,8 +107,9 @@ api_calls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import (
-    OllamaClient,
+    OLLAMA_ARGUMENT_SPEC,
     OllamaError,
+    client_from_params,
     normalize_name,
 )
 
@@ -182,13 +169,10 @@ def run(client, names, state, check_mode, pull_timeout):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            OLLAMA_ARGUMENT_SPEC,
             name=dict(type="list", elements="str", required=True, aliases=["models"]),
             state=dict(type="str", default="present", choices=["present", "absent", "latest"]),
-            url=dict(type="str", default="http://127.0.0.1:11434"),
-            timeout=dict(type="int", default=30),
             pull_timeout=dict(type="int", default=3600),
-            retries=dict(type="int", default=3),
-            validate_certs=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
@@ -196,7 +180,7 @@ def main():
     bad = [n for n in p["name"] if not n or n.strip() != n or " " in n]
     if bad:
         module.fail_json(msg="name: %s is not a model name (e.g. llama3.1:8b)" % ", ".join(repr(n) for n in bad))
-    client = OllamaClient(p["url"], timeout=p["timeout"], validate_certs=p["validate_certs"], retries=p["retries"])
+    client = client_from_params(p)
     try:
         changed, models, before, after = run(client, p["name"], p["state"], module.check_mode, p["pull_timeout"])
     except OllamaError as exc:

@@ -17,23 +17,9 @@ description:
     quantization, and the models loaded in memory (C(/api/ps)).
 author:
   - selfhosted.ai_stack contributors (@selfhosted)
-options:
-  url:
-    description: Base URL of the Ollama API.
-    type: str
-    default: http://127.0.0.1:11434
-  timeout:
-    description: Seconds to wait for an answer.
-    type: int
-    default: 30
-  retries:
-    description: How often a connection error is retried (with exponential backoff).
-    type: int
-    default: 3
-  validate_certs:
-    description: Verify the TLS certificate of an C(https) URL.
-    type: bool
-    default: true
+options: {}
+extends_documentation_fragment:
+  - selfhosted.ai_stack.ollama
 attributes:
   check_mode:
     description: Reads only; runs the same in check mode.
@@ -90,7 +76,11 @@ loaded:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import OllamaClient, OllamaError
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import (
+    OLLAMA_ARGUMENT_SPEC,
+    OllamaError,
+    client_from_params,
+)
 
 
 def describe(model):
@@ -107,16 +97,10 @@ def describe(model):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            url=dict(type="str", default="http://127.0.0.1:11434"),
-            timeout=dict(type="int", default=30),
-            retries=dict(type="int", default=3),
-            validate_certs=dict(type="bool", default=True),
-        ),
+        argument_spec=dict(OLLAMA_ARGUMENT_SPEC),
         supports_check_mode=True,
     )
-    p = module.params
-    client = OllamaClient(p["url"], timeout=p["timeout"], validate_certs=p["validate_certs"], retries=p["retries"])
+    client = client_from_params(module.params)
     try:
         tags = client.tags()
         present = [describe(tags[name]) for name in sorted(tags)]
