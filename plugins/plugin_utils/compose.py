@@ -91,7 +91,8 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
     """Return the Compose document for one component.
 
     project: the Compose project name (the component), services: name -> service mapping,
-    network: the external network every service joins unless it names its own,
+    network: the external network every service joins unless it names its own; any other network
+    a service names becomes an internal network of the project,
     volumes: named volumes of the project (kept on uninstall), publish: services allowed host ports,
     file_contents: the rendered config files; their hash becomes a label, so a changed file
     recreates the containers that mount it and an unchanged one recreates nothing.
@@ -120,11 +121,13 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
         out["labels"] = labels
         rendered[name] = out
 
-    document = {
-        "name": project,
-        "services": rendered,
-        "networks": {network: {"external": True, "name": network}},
-    }
+    networks = {network: {"external": True, "name": network}}
+    # Any other network a service names is private to the project and has no way out (internal).
+    for service in rendered.values():
+        for extra in service["networks"]:
+            if extra != network:
+                networks.setdefault(extra, {"internal": True})
+    document = {"name": project, "services": rendered, "networks": networks}
     if volumes:
         document["volumes"] = dict((volume, {}) for volume in volumes)
     return document

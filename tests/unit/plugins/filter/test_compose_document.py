@@ -31,6 +31,13 @@ def test_hardened_defaults_are_added():
     assert doc["volumes"] == {"data": {}}
 
 
+def test_other_networks_are_private_to_the_project():
+    services = {"edge": service(networks=["aistack", "docker-api"]), "proxy": service(networks=["docker-api"])}
+    doc = compose_document("traefik", services, "aistack")
+    assert doc["networks"] == {"aistack": {"external": True, "name": "aistack"}, "docker-api": {"internal": True}}
+    assert doc["services"]["proxy"]["networks"] == ["docker-api"]
+
+
 def test_component_values_win_but_no_new_privileges_stays():
     doc = compose_document("x", {"x": service(restart="always", security_opt=["apparmor:unconfined"], cap_add=["CHOWN"])}, "net")
     svc = doc["services"]["x"]

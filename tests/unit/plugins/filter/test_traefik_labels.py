@@ -1,0 +1,105 @@
+import re
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from passlib.hash import bcrypt
+
+from ansible_collections.selfhosted.ai_stack.plugins.filter.traefik_labels import traefik_labels
+
+KEY = "k" * 40
+APP = {"name": "app", "host": "app.example.com", "port": 8080}
+
+
+def test_public_route_labels():
+    labels = traefik_labels([APP], "example.com")
+    assert labels == {
+        "traefik.enable": "true",
+        "traefik.docker.network": "aistack",
+        "traefik.http.routers.app.rule": "Host(`app.example.com`)",
+        "traefik.http.routers.app.entrypoints": "websecure",
+        "traefik.http.routers.app.tls": "true",
+        "traefik.http.routers.app.service": "app",
+        "traefik.http.routers.app.middlewares": "public@file",
+        "traefik.http.services.app.loadbalancer.server.port": "8080",
+    }
+
+
+def test_no_routes_no_labels():
+    assert traefik_labels([], "example.com") == {}
+
+
+def test_admin_class_path_prefix_and_extra_middlewares():
+    route = dict(APP, host="example.com", path_prefix="/admin", middlewares=["strip@file"])
+    route["class"] = "admin"
+    labels = traefik_labels([route], "example.com", network="edge")
+    assert labels["traefik.http.routers.app.rule"] == "Host(`example.com`) && PathPrefix(`/admin`)"
+    assert labels["traefik.http.routers.app.middlewares"] == "admin@file,strip@file"
+    assert labels["traefik.docker.network"] == "edge"
+
+
+def test_internal_service_has_no_port_label():
+    labels = traefik_labels([{"name": "dashboard", "host": "traefik.example.com", "service": "api@internal"}], "example.com")
+    assert labels["traefik.http.routers.dashboard.service"] == "api@internal"
+    assert not any(".services." in key for key in labels)
+
+
+def test_auth_users_are_bcrypt_lines_escaped_for_compose():
+    route = dict(APP, auth={"users": [{"name": "admin", "password": "pw-one"}, {"name": "ops", "password": "pw-two"}]})
+    labels = traefik_labels([route], "example.com", salt_key=KEY)
+    users = labels["traefik.http.middlewares.app-auth.basicauth.users"]
+    assert "$$2y$$" in users
+    lines = users.replace("$$", "$").split(",")
+    assert [line.split(":", 1)[0] for line in lines] == ["admin", "ops"]
+    assert bcrypt.verify("pw-one", lines[0].split(":", 1)[1])
+    assert labels["traefik.http.routers.app.middlewares"] == "public@file,app-auth"
+    # Deterministic: a re-run renders the same labels and recreates nothing.
+    assert traefik_labels([route], "example.com", salt_key=KEY) == labels
+
+
+def test_cdn_adds_a_router_for_cdn_traffic_only():
+    labels = traefik_labels([APP], "example.com", cdn_trusted_ips=["173.245.48.0/20", "2400:cb00::/32", "10.0.0.7"])
+    assert labels["traefik.http.routers.app.middlewares"] == "public@file"
+    assert labels["traefik.http.routers.app-cdn.middlewares"] == "public-cdn@file"
+    assert labels["traefik.http.routers.app-cdn.rule"] == (
+        "(Host(`app.example.com`)) && (ClientIP(`173.245.48.0/20`) || ClientIP(`2400:cb00::/32`) || ClientIP(`10.0.0.7/32`))"
+    )
+    assert labels["traefik.http.routers.app-cdn.service"] == "app"
+    # Traefik's default priority is the rule length: the CDN router must win for CDN traffic.
+    assert len(labels["traefik.http.routers.app-cdn.rule"]) > len(labels["traefik.http.routers.app.rule"])
+
+
+@pytest.mark.parametrize(
+    "routes, kwargs, message",
+    [
+        ([dict(APP, host="app.other.org")], {}, "routes[0] (app): host 'app.other.org' is not under the domain 'example.com'"),
+        ([dict(APP, host="evilexample.com")], {}, "is not under the domain"),
+        ([dict(APP, **{"class": "internal"})], {}, "class 'internal' is unknown"),
+        ([dict(APP, port=None)], {}, "port None"),
+        ([dict(APP, port=70000)], {}, "port 70000"),
+        ([dict(APP, port="8080")], {}, "port '8080'"),
+        ([dict(APP, name="App_1")], {}, "name 'App_1'"),
+        ([APP, APP], {}, "two routes are named 'app'"),
+        ([dict(APP, auth={"users": [{"name": "admin", "password": ""}]})], {"salt_key": KEY}, "auth user 'admin' has no password"),
+        ([dict(APP, auth={"users": [{"name": "admin"}]})], {"salt_key": KEY}, "auth user 'admin' has no password"),
+        ([dict(APP, auth={"users": []})], {"salt_key": KEY}, "auth needs users"),
+        ([dict(APP, auth={"users": [{"name": "admin", "password": "pw"}]})], {}, "salt_key"),
+        ([dict(APP, middlewares="compress")], {}, "middlewares must be a list"),
+        ([dict(APP, path_prefix="admin")], {}, "path_prefix 'admin'"),
+        ([APP], {"cdn_trusted_ips": ["cloudflare"]}, "aistack_cdn_trusted_ips: 'cloudflare'"),
+        ("app", {}, "must be a list of routes"),
+    ],
+)
+def test_bad_routes_are_refused_naming_the_route(routes, kwargs, message):
+    with pytest.raises(AnsibleFilterError, match=re.escape(message)):
+        traefik_labels(routes, "example.com", **kwargs)
+
+
+@pytest.mark.parametrize("domain", ["", None, "localhost", "Example.com", "exa mple.com"])
+def test_bad_domain_is_refused(domain):
+    with pytest.raises(AnsibleFilterError, match="aistack_domain"):
+        traefik_labels([APP], domain)
+
+
+def test_error_names_the_callers_variable():
+    with pytest.raises(AnsibleFilterError, match=r"ollama_routes\[0\]"):
+        traefik_labels([dict(APP, port=0)], "example.com", variable="ollama_routes")
