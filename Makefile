@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit molecule benchmark benchmark-postgres build clean
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit molecule benchmark benchmark-postgres benchmark-ollama build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -54,6 +54,9 @@ benchmark: setup images
 
 benchmark-postgres: setup images
 	tests/benchmark/postgres.sh
+
+benchmark-ollama: setup images
+	tests/benchmark/ollama.sh
 
 build: setup
 	ansible-galaxy collection build --force --output-path .cache/dist

@@ -21,7 +21,8 @@ positional: domain
 options:
   _input:
     description:
-      - "Routes: C({name, host, port | service, class, path_prefix, middlewares, auth: {users: [{name, password}], realm}})."
+      - "Routes: C({name, host, port | service, class, path_prefix, middlewares, allowed_ips, auth: {users: [{name, password}], realm}})."
+      - C(allowed_ips) limits the route to those addresses/CIDRs (checked before the class's middlewares).
       - C(service) names a Traefik service such as C(api@internal) instead of the container's C(port).
     type: list
     elements: dict

@@ -21,6 +21,8 @@ from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.urls import open_url
 
 
+USER_AGENT = "selfhosted.ai_stack-ollama/1"
+
 # The connection options every Ollama module takes (documented in doc_fragments/ollama.py).
 OLLAMA_ARGUMENT_SPEC = dict(
     url=dict(type="str", default="http://127.0.0.1:11434"),
@@ -75,6 +77,7 @@ class OllamaClient(object):
                     data=data,
                     method=method,
                     headers={"Content-Type": "application/json"},
+                    http_agent=USER_AGENT,
                     timeout=timeout or self.timeout,
                     validate_certs=self.validate_certs,
                 )
@@ -108,8 +111,10 @@ class OllamaClient(object):
     def delete(self, name):
         self._json("DELETE", "/api/delete", {"model": name})
 
-    def pull(self, name, timeout=3600):
-        """Pull a model; returns a summary of the stream. Raises OllamaError on an error line."""
+    def pull(self, name, timeout=3600, on_event=None):
+        """Pull a model; returns a summary of the stream. Raises OllamaError on an error line.
+
+        on_event(event) sees every progress line (status, digest, total, completed)."""
         response = self._open("POST", "/api/pull", {"model": name, "stream": True}, timeout=timeout)
         layers = {}
         statuses = []
@@ -123,6 +128,8 @@ class OllamaClient(object):
                 raise OllamaError("pulling %s: Ollama sent a line that is not JSON: %r" % (name, line[:200]))
             if event.get("error"):
                 raise OllamaError("pulling %s: %s" % (name, event["error"]))
+            if on_event is not None:
+                on_event(event)
             status = event.get("status", "")
             if event.get("digest") and event.get("total"):
                 layers[event["digest"]] = event["total"]

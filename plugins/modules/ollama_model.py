@@ -39,6 +39,12 @@ options:
     description: Seconds a single pull may take (I(timeout) applies to every other request).
     type: int
     default: 3600
+  progress_file:
+    description:
+      - While pulling, keep a JSON object C({model, index, count, status, completed, total}) in this file
+        on the managed host, so a play that runs the module with C(async) can show which model is being
+        pulled and how far (see the role's C(tasks/pull_progress.yml)). Removed when the module ends.
+    type: path
 extends_documentation_fragment:
   - selfhosted.ai_stack.ollama
 attributes:
@@ -50,8 +56,8 @@ attributes:
     description: Shows the models (name and digest) before and after.
     support: full
 notes:
-  - Pulls run one model after the other. For long pulls, run one model per task with C(async) and
-    C(poll) so that the play shows which model is being pulled (see C(playbooks/models.yml)).
+  - Pulls run one model after the other. For long pulls, run the module with C(async) and I(progress_file)
+    and poll the file, as C(playbooks/models.yml) does, so the play shows the model and the percentage.
 """
 
 EXAMPLES = r"""
@@ -104,6 +110,10 @@ api_calls:
   type: int
 """
 
+import json
+import os
+import time
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import (
@@ -129,7 +139,39 @@ def _snapshot(present):
     return "".join("%s %s\n" % (name, present[name].get("digest")) for name in sorted(present))
 
 
-def run(client, names, state, check_mode, pull_timeout):
+class ProgressFile(object):
+    """Writes the pull progress to a file, atomically and at most every `interval` seconds per status."""
+
+    def __init__(self, path, count, interval=1.0, clock=time.time):
+        self.path, self.count, self.interval, self.clock = path, count, interval, clock
+        self.index, self.model, self.last, self.last_status = 0, None, 0.0, None
+
+    def start(self, model):
+        self.index += 1
+        self.model = model
+        self.last_status = None
+        self.write({"status": "starting"})
+
+    def write(self, event):
+        now = self.clock()
+        status = event.get("status")
+        if status == self.last_status and now - self.last < self.interval:
+            return
+        self.last, self.last_status = now, status
+        data = {"model": self.model, "index": self.index, "count": self.count, "status": status,
+                "completed": event.get("completed"), "total": event.get("total")}
+        tmp = self.path + ".tmp"
+        with open(tmp, "w") as handle:
+            json.dump(data, handle)
+        os.rename(tmp, self.path)
+
+    def close(self):
+        for path in (self.path, self.path + ".tmp"):
+            if os.path.exists(path):
+                os.remove(path)
+
+
+def run(client, names, state, check_mode, pull_timeout, progress=None):
     """Returns (changed, models, before, after). Raises OllamaError."""
     wanted = list(dict.fromkeys(normalize_name(n) for n in names))
     before = client.tags()
@@ -145,10 +187,10 @@ def run(client, names, state, check_mode, pull_timeout):
             actions[name] = ("would remove" if check_mode else "removed") if exists else "none"
         elif state == "present" or not exists:
             if not exists and not check_mode:
-                client.pull(name, timeout=pull_timeout)
+                _pull(client, name, pull_timeout, progress)
             actions[name] = "none" if exists else ("would pull" if check_mode else "pulled")
         elif not check_mode:  # latest, present already
-            client.pull(name, timeout=pull_timeout)
+            _pull(client, name, pull_timeout, progress)
             actions[name] = "pulled again"
         else:
             actions[name] = "none"
@@ -166,6 +208,13 @@ def run(client, names, state, check_mode, pull_timeout):
     return any(m["changed"] for m in models), models, before, after
 
 
+def _pull(client, name, timeout, progress):
+    if progress is None:
+        return client.pull(name, timeout=timeout)
+    progress.start(name)
+    return client.pull(name, timeout=timeout, on_event=progress.write)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -173,6 +222,7 @@ def main():
             name=dict(type="list", elements="str", required=True, aliases=["models"]),
             state=dict(type="str", default="present", choices=["present", "absent", "latest"]),
             pull_timeout=dict(type="int", default=3600),
+            progress_file=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -181,10 +231,14 @@ def main():
     if bad:
         module.fail_json(msg="name: %s is not a model name (e.g. llama3.1:8b)" % ", ".join(repr(n) for n in bad))
     client = client_from_params(p)
+    progress = ProgressFile(p["progress_file"], len(p["name"])) if p["progress_file"] else None
     try:
-        changed, models, before, after = run(client, p["name"], p["state"], module.check_mode, p["pull_timeout"])
+        changed, models, before, after = run(client, p["name"], p["state"], module.check_mode, p["pull_timeout"], progress)
     except OllamaError as exc:
         module.fail_json(msg=str(exc), api_calls=client.calls)
+    finally:
+        if progress is not None:
+            progress.close()
     result = dict(changed=changed, models=models, api_calls=client.calls)
     if module._diff:
         result["diff"] = dict(before=_snapshot(before), after=_snapshot(after))

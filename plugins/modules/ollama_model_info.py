@@ -17,7 +17,11 @@ description:
     quantization, and the models loaded in memory (C(/api/ps)).
 author:
   - selfhosted.ai_stack contributors (@selfhosted)
-options: {}
+options:
+  loaded:
+    description: Also ask for the models loaded in memory (one more request, C(/api/ps)).
+    type: bool
+    default: true
 extends_documentation_fragment:
   - selfhosted.ai_stack.ollama
 attributes:
@@ -68,7 +72,7 @@ present:
       type: str
       returned: always
 loaded:
-  description: Models loaded in memory, with the same keys and C(expires_at).
+  description: Models loaded in memory, with the same keys and C(expires_at); empty with I(loaded=false).
   returned: always
   type: list
   elements: dict
@@ -97,14 +101,14 @@ def describe(model):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(OLLAMA_ARGUMENT_SPEC),
+        argument_spec=dict(OLLAMA_ARGUMENT_SPEC, loaded=dict(type="bool", default=True)),
         supports_check_mode=True,
     )
     client = client_from_params(module.params)
     try:
         tags = client.tags()
         present = [describe(tags[name]) for name in sorted(tags)]
-        loaded = [dict(describe(m), expires_at=m.get("expires_at")) for m in client.ps()]
+        loaded = [dict(describe(m), expires_at=m.get("expires_at")) for m in client.ps()] if module.params["loaded"] else []
     except OllamaError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, present=present, loaded=loaded)

@@ -93,6 +93,11 @@ def check_route(route, where, domain):
     middlewares = route.get("middlewares", [])
     if not isinstance(middlewares, list) or not all(isinstance(m, str) and _MIDDLEWARE_RE.match(m) for m in middlewares):
         raise RouteError("%s: middlewares must be a list of middleware names such as my-headers@file, got %r" % (where, middlewares))
+    allowed = route.get("allowed_ips")
+    if allowed is not None:
+        route["allowed_ips"] = check_ip_ranges(allowed, "%s: allowed_ips" % where)
+        if not route["allowed_ips"]:
+            raise RouteError("%s: allowed_ips is empty; leave it out for no allow-list" % where)
     auth = route.get("auth")
     if auth is not None:
         users = auth.get("users") if isinstance(auth, dict) else None
@@ -116,6 +121,8 @@ def route_labels(routes, domain, network, hasher, cdn_trusted_ips=(), variable="
     route a second router that matches only requests from the CDN and keys the rate limit on the
     client address the CDN forwarded (Traefik drops forwarded headers from anyone else).
     """
+    if isinstance(routes, list) and not routes:
+        return {}
     domain = check_domain(domain)
     trusted = check_ip_ranges(list(cdn_trusted_ips or []), "aistack_cdn_trusted_ips")
     if not isinstance(routes, list):
@@ -126,6 +133,7 @@ def route_labels(routes, domain, network, hasher, cdn_trusted_ips=(), variable="
         labels["traefik.docker.network"] = network
     seen = set()
     for index, route in enumerate(routes):
+        route = dict(route) if isinstance(route, dict) else route  # check_route normalises; the caller's data stays
         route_class = check_route(route, "%s[%d]" % (variable, index), domain)
         name = route["name"]
         if name in seen:
@@ -145,16 +153,23 @@ def route_labels(routes, domain, network, hasher, cdn_trusted_ips=(), variable="
             service = name
             labels["traefik.http.services.%s.loadbalancer.server.port" % name] = str(route["port"])
 
-        routers = [(name, _rule(route), route_class)]
+        routers = [(name, _rule(route), "")]
         if trusted:
             from_cdn = " || ".join("ClientIP(`%s`)" % cidr for cidr in trusted)
             # The longer rule wins Traefik's default priority, so CDN traffic always takes this router.
-            routers.append(("%s-cdn" % name, "(%s) && (%s)" % (_rule(route), from_cdn), route_class + "-cdn"))
-        for router, rule, chain in routers:
+            routers.append(("%s-cdn" % name, "(%s) && (%s)" % (_rule(route), from_cdn), "-cdn"))
+        for router, rule, suffix in routers:
+            first = []
+            if route.get("allowed_ips"):
+                allow = "traefik.http.middlewares.%s-allow%s.ipallowlist" % (name, suffix)
+                labels[allow + ".sourcerange"] = ",".join(route["allowed_ips"])
+                if suffix:  # behind the CDN the client is the address it forwarded
+                    labels[allow + ".ipstrategy.depth"] = "1"
+                first.append("%s-allow%s" % (name, suffix))
             prefix = "traefik.http.routers.%s" % router
             labels[prefix + ".rule"] = rule
             labels[prefix + ".entrypoints"] = ENTRYPOINT
             labels[prefix + ".tls"] = "true"
             labels[prefix + ".service"] = service
-            labels[prefix + ".middlewares"] = ",".join(["%s@file" % chain] + extra)
+            labels[prefix + ".middlewares"] = ",".join(first + ["%s%s@file" % (route_class, suffix)] + extra)
     return labels

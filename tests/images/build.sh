@@ -10,6 +10,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
 mirror=${AISTACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 export DOCKER_BUILDKIT=0
 
@@ -44,11 +45,17 @@ build_recipe() {
   esac
   ref=$(recipe_ref "$name")
   # The recipe's hash covers its own files and its parent's hash, so a changed base rebuilds children.
-  sha=$( { tar -C "$dir" --sort=name --mtime=@0 --owner=0 --group=0 -c . ; [ -z "$parent" ] || image_sha "aistack-test/${parent%% *}:${parent#* }"; } | sha256sum | cut -c1-16)
+  # An optional `include` file lists repository files the recipe needs (e.g. a test double's source).
+  local includes=()
+  [ -f "$dir/include" ] && mapfile -t includes < <(grep -v '^#' "$dir/include" | sed '/^$/d')
+  sha=$( { tar -C "$dir" --sort=name --mtime=@0 --owner=0 --group=0 -c . ;
+           [ ${#includes[@]} -eq 0 ] || tar -C "$repo" --sort=name --mtime=@0 --owner=0 --group=0 -c "${includes[@]}" ;
+           [ -z "$parent" ] || image_sha "aistack-test/${parent%% *}:${parent#* }"; } | sha256sum | cut -c1-16)
   if [ "$(image_sha "$ref")" = "$sha" ]; then log "$ref is up to date"; return; fi
   local ctx
   ctx=$(mktemp -d)
   cp -a "$dir/." "$ctx/"
+  for path in "${includes[@]}"; do cp -a "$repo/$path" "$ctx/"; done
   # Test images only: lets builds reach PyPI/npm through this machine's CA bundle.
   cp /etc/ssl/certs/ca-certificates.crt "$ctx/host-ca-certificates.crt"
   log "building $ref"

@@ -11,15 +11,21 @@ digest, writing manifest, success - or an {"error": ...} line with HTTP 200), /a
 Behaviour a test wants to provoke is set under /_double (not part of Ollama):
   POST /_double/config {"fail_midstream": ["model:tag"], "delay": 0.05, "upstream": {"name": "digest"}}
   GET  /_double/calls  -> {"GET /api/tags": 3, ...};  POST /_double/reset
-Run: python3 ollama_double.py [--host 0.0.0.0] [--port 11434] [--models llama3.1:8b,...]
+  GET  /_double/calls-by-agent -> {"ansible-httpget": {"GET /api/tags": 1}, "ollama-cli": {...}}
+Run: python3 ollama_double.py [--host 0.0.0.0] [--port 11434] [--models llama3.1:8b,...] [--state-dir DIR]
+As the `ollama` command of the double's image: `ollama serve` (address from OLLAMA_HOST, models kept
+in OLLAMA_MODELS or ~/.ollama/models so they survive a restart), `ollama list`, `ollama --version`.
 """
 
 import argparse
 import hashlib
 import json
 import math
+import os
+import sys
 import threading
 import time
+import urllib.request
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -46,15 +52,28 @@ def digest_of(name, generation=0):
 
 
 class State:
-    def __init__(self, models):
+    def __init__(self, models, state_dir=None):
         self.lock = threading.Lock()
         self.generation = {}  # upstream digest generation per model
         self.present = {}  # name -> digest
         self.loaded = {}
         self.calls = {}
+        self.calls_by_agent = {}
         self.config = {"fail_midstream": [], "delay": 0.0}
+        self.manifest = os.path.join(state_dir, "double-manifests.json") if state_dir else None
+        if self.manifest and os.path.exists(self.manifest):
+            with open(self.manifest) as handle:
+                self.present.update(json.load(handle))
         for name in models:
-            self.present[normalize(name)] = digest_of(normalize(name))
+            self.present.setdefault(normalize(name), digest_of(normalize(name)))
+
+    def save(self):
+        """Keeps the models on disk like Ollama's volume does (call with the lock held)."""
+        if self.manifest:
+            os.makedirs(os.path.dirname(self.manifest), exist_ok=True)
+            with open(self.manifest + ".tmp", "w") as handle:
+                json.dump(self.present, handle)
+            os.replace(self.manifest + ".tmp", self.manifest)
 
     def model_entry(self, name):
         params, family, quant, size = CATALOG[name]
@@ -75,8 +94,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _count(self):
         key = "%s %s" % (self.command, self.path)
+        agent = (self.headers.get("User-Agent") or "unknown").split("/", 1)[0]
         with self.state.lock:
             self.state.calls[key] = self.state.calls.get(key, 0) + 1
+            by_agent = self.state.calls_by_agent.setdefault(agent, {})
+            by_agent[key] = by_agent.get(key, 0) + 1
 
     def _body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -123,6 +145,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_double/calls":
             with s.lock:
                 return self._send(200, dict(s.calls))
+        if self.path == "/_double/calls-by-agent":
+            with s.lock:
+                return self._send(200, json.loads(json.dumps(s.calls_by_agent)))
         if self.path == "/":
             return self._send(200, "Ollama is running")
         return self._send(404, {"error": "404 page not found"})
@@ -138,6 +163,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(404, {"error": "model '%s' not found" % name})
             del self.state.present[name]
             self.state.loaded.pop(name, None)
+            self.state.save()
         return self._send(200)
 
     def do_POST(self):
@@ -155,6 +181,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/_double/reset":
             with s.lock:
                 s.calls.clear()
+                s.calls_by_agent.clear()
             return self._send(200, {})
         name = normalize(body.get("model") or body.get("name") or "")
         if self.path == "/api/pull":
@@ -194,6 +221,7 @@ class Handler(BaseHTTPRequestHandler):
         events += [{"status": "verifying sha256 digest"}, {"status": "writing manifest"}, {"status": "success"}]
         with s.lock:
             s.present[name] = digest
+            s.save()
         return self._stream(events) if stream else self._send(200, {"status": "success"})
 
     def _words(self, name, text):
@@ -232,20 +260,54 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, {"model": name, "embeddings": vectors})
 
 
-def serve(host="127.0.0.1", port=11434, models=()):
-    handler = type("BoundHandler", (Handler,), {"state": State(models)})
+def serve(host="127.0.0.1", port=11434, models=(), state_dir=None):
+    handler = type("BoundHandler", (Handler,), {"state": State(models, state_dir)})
     return ThreadingHTTPServer((host, port), handler)
 
 
-def main():
+def _ollama_host():
+    """OLLAMA_HOST as Ollama reads it: host[:port], default 127.0.0.1:11434."""
+    value = os.environ.get("OLLAMA_HOST", "127.0.0.1:11434").split("://")[-1]
+    host, _, port = value.rpartition(":") if ":" in value else (value, "", "11434")
+    return host or "127.0.0.1", int(port or 11434)
+
+
+def _cli_list():
+    _, port = _ollama_host()
+    request = urllib.request.Request("http://127.0.0.1:%d/api/tags" % port, headers={"User-Agent": "ollama-cli/" + VERSION})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            models = json.load(response).get("models") or []
+    except OSError as exc:
+        print("Error: could not connect to ollama app, is it running? (%s)" % exc, file=sys.stderr)
+        return 1
+    print("NAME\tID\tSIZE")
+    for model in models:
+        print("%s\t%s\t%s" % (model["name"], model["digest"][:12], model["size"]))
+    return 0
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] in (["--version"], ["-v"]):
+        print("ollama version is %s (test double)" % VERSION)
+        return 0
+    if argv[:1] == ["list"]:
+        return _cli_list()
+    serve_command = argv[:1] == ["serve"]
+    if serve_command:
+        argv = argv[1:]
+    host, port = _ollama_host() if serve_command else ("0.0.0.0", 11434)
+    default_dir = os.environ.get("OLLAMA_MODELS") or os.path.expanduser("~/.ollama/models") if serve_command else None
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="0.0.0.0")
-    parser.add_argument("--port", type=int, default=11434)
+    parser.add_argument("--host", default=host)
+    parser.add_argument("--port", type=int, default=port)
     parser.add_argument("--models", default="", help="comma-separated models present at start")
-    args = parser.parse_args()
-    server = serve(args.host, args.port, [m for m in args.models.split(",") if m])
+    parser.add_argument("--state-dir", default=default_dir, help="keep the present models in this directory")
+    args = parser.parse_args(argv)
+    server = serve(args.host, args.port, [m for m in args.models.split(",") if m], args.state_dir)
     server.serve_forever()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

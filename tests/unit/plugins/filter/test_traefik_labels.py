@@ -68,6 +68,20 @@ def test_cdn_adds_a_router_for_cdn_traffic_only():
     assert len(labels["traefik.http.routers.app-cdn.rule"]) > len(labels["traefik.http.routers.app.rule"])
 
 
+def test_allow_list_comes_first_and_follows_the_cdn():
+    route = dict(APP, allowed_ips=["192.0.2.10", "198.51.100.0/24"])
+    labels = traefik_labels([route], "example.com", cdn_trusted_ips=["10.0.0.0/8"])
+    assert labels["traefik.http.middlewares.app-allow.ipallowlist.sourcerange"] == "192.0.2.10/32,198.51.100.0/24"
+    assert "traefik.http.middlewares.app-allow.ipallowlist.ipstrategy.depth" not in labels
+    assert labels["traefik.http.middlewares.app-allow-cdn.ipallowlist.ipstrategy.depth"] == "1"
+    assert labels["traefik.http.routers.app.middlewares"] == "app-allow,public@file"
+    assert labels["traefik.http.routers.app-cdn.middlewares"] == "app-allow-cdn,public-cdn@file"
+
+
+def test_no_routes_need_no_domain():
+    assert traefik_labels([], "") == {}
+
+
 @pytest.mark.parametrize(
     "routes, kwargs, message",
     [
@@ -87,6 +101,8 @@ def test_cdn_adds_a_router_for_cdn_traffic_only():
         ([dict(APP, path_prefix="admin")], {}, "path_prefix 'admin'"),
         ([APP], {"cdn_trusted_ips": ["cloudflare"]}, "aistack_cdn_trusted_ips: 'cloudflare'"),
         ("app", {}, "must be a list of routes"),
+        ([dict(APP, allowed_ips=["everyone"])], {}, "allowed_ips: 'everyone' is not an IP address"),
+        ([dict(APP, allowed_ips=[])], {}, "allowed_ips is empty"),
     ],
 )
 def test_bad_routes_are_refused_naming_the_route(routes, kwargs, message):

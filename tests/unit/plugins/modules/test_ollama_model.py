@@ -166,3 +166,84 @@ def test_info_module_lists_present_and_loaded(double, monkeypatch, capsys):
     assert out["present"][0] == {"name": "llama3.2:1b", "digest": out["present"][0]["digest"], "size": 1321098329,
                                  "family": "llama", "parameters": "1.2B", "quantization": "Q8_0"}
     assert [m["name"] for m in out["loaded"]] == ["llama3.2:1b"] and out["changed"] is False
+
+
+def test_progress_file_shows_model_and_bytes_while_pulling(double, tmp_path):
+    path = str(tmp_path / "progress.json")
+    seen = []
+    progress = ollama_model.ProgressFile(path, 2, interval=0)
+    original = progress.write
+
+    def spy(event):
+        original(event)
+        with open(path) as handle:
+            seen.append(json.load(handle))
+
+    progress.write = spy
+    ollama_model.run(fresh_client(double), ["llama3.2:1b", "llama3.2:3b"], "present", False, 60, progress)
+    pulling = [s for s in seen if s["status"].startswith("pulling ") and s["total"]]
+    assert {(s["model"], s["index"], s["count"]) for s in pulling} == {("llama3.2:1b", 1, 2), ("llama3.2:3b", 2, 2)}
+    first = [s["completed"] for s in pulling if s["model"] == "llama3.2:1b"]
+    assert first == sorted(first) and first[-1] == 1321098329
+    progress.close()
+    assert not os.path.exists(path)
+
+
+def test_progress_file_is_throttled_per_status(tmp_path):
+    now = [100.0]
+    progress = ollama_model.ProgressFile(str(tmp_path / "p.json"), 1, interval=1.0, clock=lambda: now[0])
+    progress.start("m:1b")
+    progress.write({"status": "pulling x", "completed": 1, "total": 10})
+    progress.write({"status": "pulling x", "completed": 5, "total": 10})  # within a second: skipped
+    assert json.loads((tmp_path / "p.json").read_text())["completed"] == 1
+    now[0] += 1.5
+    progress.write({"status": "pulling x", "completed": 7, "total": 10})
+    assert json.loads((tmp_path / "p.json").read_text())["completed"] == 7
+
+
+def test_module_removes_the_progress_file_even_on_failure(double, monkeypatch, capsys, tmp_path):
+    path = tmp_path / "progress.json"
+    control(double, "/_double/config", {"fail_midstream": ["llama3.2:3b"]})
+    code, out = run_module(monkeypatch, capsys, name=["llama3.2:3b"], url=double, progress_file=str(path))
+    assert code == 1 and "connection reset by peer" in out["msg"]
+    assert not path.exists()
+
+
+def test_the_double_tells_the_module_from_other_clients(double):
+    client = fresh_client(double)
+    client.tags()
+    by_agent = control(double, "/_double/calls-by-agent")
+    assert by_agent["selfhosted.ai_stack-ollama"]["GET /api/tags"] == 1
+
+
+def test_the_double_keeps_models_across_a_restart(tmp_path):
+    first = ollama_double.serve("127.0.0.1", 0, [], str(tmp_path))
+    threading.Thread(target=first.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    url = "http://127.0.0.1:%d" % first.server_address[1]
+    ollama_model.run(fresh_client(url), ["llama3.2:1b"], "present", False, 60)
+    first.shutdown()
+    first.server_close()
+    second = ollama_double.serve("127.0.0.1", 0, [], str(tmp_path))
+    threading.Thread(target=second.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        assert list(fresh_client("http://127.0.0.1:%d" % second.server_address[1]).tags()) == ["llama3.2:1b"]
+    finally:
+        second.shutdown()
+        second.server_close()
+
+
+def test_info_module_can_skip_the_loaded_models(double, monkeypatch, capsys):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    from ansible_collections.selfhosted.ai_stack.plugins.modules import ollama_model_info
+
+    control(double, "/_double/reset", {})
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": {"url": double, "loaded": False}})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit):
+        ollama_model_info.main()
+    out = json.loads(capsys.readouterr().out)
+    assert out["loaded"] == [] and [m["name"] for m in out["present"]] == ["nomic-embed-text:latest"]
+    calls = control(double, "/_double/calls-by-agent")["selfhosted.ai_stack-ollama"]
+    assert calls["GET /api/tags"] == 1 and "GET /api/ps" not in calls
