@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Adds to every service C(restart=unless-stopped), C(json-file) logging with rotation (10m x 3),
     C(no-new-privileges), C(cap_drop=ALL) (a service adds back what it needs with C(cap_add)) and the
-    stack network, and labels it with a hash of the component's config files.
+    stack network, and labels it with a hash of the config files it mounts.
   - Refuses a service without a healthcheck, without resource limits and reservations, with an
     unpinned image (no tag, or C(latest)), with C(container_name), C(privileged), or with host ports
     unless the service is listed in I(publish).
@@ -41,9 +41,13 @@ options:
     elements: string
     default: []
   file_contents:
-    description: Rendered config files; their hash becomes the C(org.aistack.config-hash) label.
+    description:
+      - Rendered config files, each C({path, content}) as in C(compose_project_files). Each service is
+        labelled C(org.aistack.config-hash) with a hash of the files it bind-mounts (C(./path) or a
+        directory above it), so a changed file recreates only the containers that read it.
+      - A plain string counts for every service.
     type: list
-    elements: string
+    elements: raw
     default: []
 """
 

@@ -87,6 +87,31 @@ def config_hash(contents):
     return digest.hexdigest()[:16]
 
 
+def _mounted_sources(service):
+    """The project-relative paths ("./x") a service bind-mounts, without the leading ./ or a trailing /."""
+    sources = []
+    for volume in service.get("volumes") or []:
+        source = volume.get("source", "") if isinstance(volume, dict) else str(volume).split(":", 1)[0]
+        if source.startswith("./"):
+            sources.append(source[2:].rstrip("/") or ".")
+    return sources
+
+
+def service_config_hash(service, files):
+    """Hash of the files one service mounts; plain strings in `files` count for every service."""
+    contents = []
+    sources = _mounted_sources(service)
+    for entry in files:
+        if not isinstance(entry, dict):
+            contents.append(entry)
+            continue
+        path = entry.get("path", "")
+        if any(src == "." or path == src or path.startswith(src + "/") for src in sources):
+            contents.append(path)
+            contents.append(entry.get("content", ""))
+    return config_hash(contents)
+
+
 def compose_document(project, services, network, volumes=None, publish=None, file_contents=None):
     """Return the Compose document for one component.
 
@@ -94,8 +119,10 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
     network: the external network every service joins unless it names its own; any other network
     a service names becomes an internal network of the project,
     volumes: named volumes of the project (kept on uninstall), publish: services allowed host ports,
-    file_contents: the rendered config files; their hash becomes a label, so a changed file
-    recreates the containers that mount it and an unchanged one recreates nothing.
+    file_contents: the rendered config files, each {path, content} (or a bare content string that
+    counts for every service); a hash of the files a service bind-mounts (./path or a directory
+    above it) becomes its label, so a changed file recreates the containers that mount it and
+    nothing else.
     """
     if not isinstance(project, str) or not _NAME_RE.match(project):
         raise ComposeError("compose project name %r: use lower-case letters, digits, '-' and '_'" % (project,))
@@ -103,7 +130,6 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
         raise ComposeError("compose project %r has no services" % project)
     publish = list(publish or [])
     volumes = list(volumes or [])
-    label = config_hash(file_contents or [])
 
     rendered = {}
     for name in sorted(services):
@@ -117,7 +143,7 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
                 out[key] = copy.deepcopy(value)
         out.setdefault("networks", [network])
         labels = dict(out.get("labels") or {})
-        labels[CONFIG_HASH_LABEL] = label
+        labels[CONFIG_HASH_LABEL] = service_config_hash(service, file_contents or [])
         out["labels"] = labels
         rendered[name] = out
 

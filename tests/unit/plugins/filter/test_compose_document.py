@@ -62,6 +62,26 @@ def test_config_hash_follows_file_contents():
     assert label(one) != label(other)
 
 
+def test_a_changed_file_relabels_only_the_services_that_mount_it():
+    services = {
+        "edge": service(volumes=["./edge.yml:/etc/edge.yml:ro", "./dynamic:/etc/dynamic:ro", "data:/data"]),
+        "proxy": service(volumes=["./proxy.cfg:/etc/proxy.cfg:ro"]),
+        "plain": service(),
+    }
+
+    def labels(edge="a", dynamic="b", proxy="c"):
+        files = [{"path": "edge.yml", "content": edge}, {"path": "dynamic/tls.yml", "content": dynamic},
+                 {"path": "proxy.cfg", "content": proxy}]
+        doc = compose_document("p", services, "net", file_contents=files)
+        return dict((name, svc["labels"][CONFIG_HASH_LABEL]) for name, svc in doc["services"].items())
+
+    base = labels()
+    assert labels(dynamic="changed") == dict(base, edge=labels(dynamic="changed")["edge"])
+    assert labels(dynamic="changed")["edge"] != base["edge"]
+    assert labels(proxy="changed")["edge"] == base["edge"] and labels(proxy="changed")["proxy"] != base["proxy"]
+    assert labels(edge="x", dynamic="y", proxy="z")["plain"] == base["plain"]
+
+
 def test_existing_labels_are_kept():
     doc = compose_document("x", {"x": service(labels={"traefik.enable": "true"})}, "net")
     assert doc["services"]["x"]["labels"]["traefik.enable"] == "true"
