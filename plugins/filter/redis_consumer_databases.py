@@ -12,10 +12,11 @@ version_added: 0.1.0
 description:
   - Takes the list of Redis consumers (C(redis_consumers)) and returns a mapping from consumer name to
     logical database number.
-  - A consumer that names its C(database) keeps it; the others get the lowest free numbers from 1 up,
-    in list order (0 stays free for ad-hoc use).
+  - Every consumer names its own fixed C(database): a number never depends on list order, so turning
+    one consumer off moves no other to a different database (which would lose its queue).
   - Two queue users in one namespace steal each other's jobs (REQUIREMENTS B10), so a duplicate name,
-    a database used twice, a number out of range or an unknown kind fails, naming the consumer.
+    a missing number, a database used twice, a number out of range or an unknown kind fails, naming the
+    consumer.
 positional: databases
 options:
   _input:
@@ -62,8 +63,9 @@ def redis_consumer_databases(consumers, databases=16):
             raise AnsibleFilterError("redis_consumers: %r has kind %r; use one of %s" % (name, kind, ", ".join(KINDS)))
         database = consumer.get("database")
         if database is None:
-            assigned[name] = None
-            continue
+            raise AnsibleFilterError(
+                "redis_consumers: %r has no database; give it a fixed number (aistack_redis_databases), "
+                "so that no other consumer's change can move it" % name)
         if isinstance(database, bool) or not isinstance(database, int) or not 0 <= database < databases:
             raise AnsibleFilterError(
                 "redis_consumers: %r asks for database %r; use 0 to %d (redis_databases)" % (name, database, databases - 1))
@@ -73,14 +75,6 @@ def redis_consumer_databases(consumers, databases=16):
                 "other's jobs (B10): give one another database" % (used[database], name, database))
         used[database] = name
         assigned[name] = database
-    free = (number for number in range(1, databases) if number not in used)
-    for name in assigned:
-        if assigned[name] is None:
-            try:
-                assigned[name] = next(free)
-            except StopIteration:
-                raise AnsibleFilterError(
-                    "redis_consumers: no free database left for %r; raise redis_databases (now %d)" % (name, databases))
     return assigned
 
 

@@ -46,6 +46,38 @@ def check_master_key(master_key):
         )
 
 
+# Words that mark a key someone meant to replace; a random key of 32+ characters contains none by chance
+# (hex and base64 of a random key: well under one in a million for the shortest, "todo" is not listed).
+PLACEHOLDER_WORDS = ("changeme", "change_me", "change-me", "replaceme", "replace_me", "placeholder",
+                     "example", "secret", "password", "passw0rd", "default", "insecure", "xxxxxxxx")
+MASTER_KEY_MIN_DISTINCT = 10
+
+
+def master_key_weakness(master_key):
+    """Why `master_key` must not protect a deployment, or "" when it passes.
+
+    Catches what a person types instead of a generated key: too short, a placeholder word, one word or
+    pattern repeated, or too few different characters. A generated key (`openssl rand -hex 32`) passes.
+    """
+    try:
+        check_master_key(master_key)
+    except SecretError as err:
+        return str(err)
+    lowered = master_key.lower()
+    for word in PLACEHOLDER_WORDS:
+        if word in lowered:
+            return "%s contains the placeholder %r" % (MASTER_KEY_VARIABLE, word)
+    for period in range(1, len(master_key) // 2 + 1):
+        unit = master_key[:period]
+        if (unit * (len(master_key) // period + 1))[:len(master_key)] == master_key:
+            return "%s is %r repeated" % (MASTER_KEY_VARIABLE, unit)
+    distinct = len(set(master_key))
+    if distinct < MASTER_KEY_MIN_DISTINCT:
+        return "%s uses only %d different characters (at least %d expected of a random key)" % (
+            MASTER_KEY_VARIABLE, distinct, MASTER_KEY_MIN_DISTINCT)
+    return ""
+
+
 def _key_stream(master_key, purpose):
     """HKDF-SHA256 (RFC 5869) output blocks for info=purpose, as long as asked for."""
     prk = hmac.new(_HKDF_SALT, master_key.encode("utf-8"), hashlib.sha256).digest()

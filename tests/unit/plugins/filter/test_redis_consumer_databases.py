@@ -1,27 +1,27 @@
-# REQUIREMENTS B10: two queue users never share a namespace.
+# REQUIREMENTS B10: two queue users never share a namespace; a consumer's number is fixed.
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.selfhosted.ai_stack.plugins.filter.redis_consumer_databases import redis_consumer_databases
 
 
-def test_free_numbers_from_one_in_list_order():
-    consumers = [{"name": "n8n", "kind": "queue"}, {"name": "langfuse", "kind": "queue"}]
-    assert redis_consumer_databases(consumers) == {"n8n": 1, "langfuse": 2}
-
-
-def test_explicit_databases_are_kept_and_skipped_by_the_others():
+def test_every_consumer_keeps_the_number_it_names():
     consumers = [
-        {"name": "a", "kind": "queue"},
-        {"name": "b", "kind": "cache", "database": 1},
-        {"name": "c", "kind": "sessions"},
+        {"name": "n8n", "kind": "queue", "database": 1},
+        {"name": "cache", "kind": "cache", "database": 5},
+        {"name": "langfuse", "kind": "queue", "database": 2},
     ]
-    assert redis_consumer_databases(consumers) == {"a": 2, "b": 1, "c": 3}
+    assert redis_consumer_databases(consumers) == {"n8n": 1, "cache": 5, "langfuse": 2}
 
 
-def test_assignment_is_stable_across_calls():
-    consumers = [{"name": "x"}, {"name": "y", "database": 0}]
-    assert redis_consumer_databases(consumers) == redis_consumer_databases(list(consumers))
+def test_turning_one_consumer_off_moves_no_other():
+    both = [{"name": "n8n", "database": 1}, {"name": "langfuse", "database": 2}]
+    without_n8n = [{"name": "langfuse", "database": 2}]
+    assert redis_consumer_databases(both)["langfuse"] == redis_consumer_databases(without_n8n)["langfuse"] == 2
+
+
+def test_database_zero_and_the_last_one_are_valid():
+    assert redis_consumer_databases([{"name": "a", "database": 0}, {"name": "b", "database": 15}], 16) == {"a": 0, "b": 15}
 
 
 def test_empty_list():
@@ -31,16 +31,21 @@ def test_empty_list():
 @pytest.mark.parametrize(
     "consumers, databases, message",
     [
-        ([{"name": "a"}, {"name": "a"}], 16, "lists 'a' twice"),
-        ([{"name": "a", "database": 3}, {"name": "b", "database": 3}], 16, "both use database 3"),
+        ([{"name": "a", "database": 1}, {"name": "a", "database": 2}], 16, "lists 'a' twice"),
+        ([{"name": "a", "database": 3}, {"name": "b", "database": 3}], 16, "'a' and 'b' both use database 3"),
+        ([{"name": "a"}], 16, "'a' has no database; give it a fixed number"),
         ([{"name": "a", "database": 16}], 16, "use 0 to 15"),
+        ([{"name": "a", "database": 2}], 2, "use 0 to 1"),
         ([{"name": "a", "database": -1}], 16, "use 0 to 15"),
         ([{"name": "a", "database": "1"}], 16, "use 0 to 15"),
-        ([{"name": "a", "kind": "stream"}], 16, "kind 'stream'"),
-        ([{"kind": "queue"}], 16, "needs a name"),
-        ([{"name": "a"}, {"name": "b"}], 2, "no free database left for 'b'"),
+        ([{"name": "a", "database": True}], 16, "use 0 to 15"),
+        ([{"name": "a", "kind": "stream", "database": 1}], 16, "kind 'stream'"),
+        ([{"kind": "queue", "database": 1}], 16, "needs a name"),
+        ([{"name": "", "database": 1}], 16, "needs a name"),
+        (["n8n"], 16, "needs a name"),
         ("n8n", 16, "must be a list"),
         ([], 0, "redis_databases"),
+        ([], True, "redis_databases"),
     ],
 )
 def test_refusals(consumers, databases, message):
