@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Takes the list of Redis consumers (C(redis_consumers)) and returns a mapping from consumer name to
     logical database number.
-  - Every consumer names its own fixed C(database): a number never depends on list order, so turning
+  - Every consumer names its own fixed C(database). A number never depends on list order, so turning
     one consumer off moves no other to a different database (which would lose its queue).
   - Two queue users in one namespace steal each other's jobs (REQUIREMENTS B10), so a duplicate name,
     a missing number, a database used twice, a number out of range or an unknown kind fails, naming the

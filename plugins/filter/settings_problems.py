@@ -12,10 +12,10 @@ version_added: 0.2.0
 description:
   - Takes a mapping of variable names to values (a role's documented settings) and returns every
     problem found, each as a message that names the variable and the fix, never its value.
-  - Every string anywhere in a value is refused if it holds a line break or control character, a
-    quote or backslash, C(;), a backtick or C($): what could add a line, a command or an
-    interpolation to the config file, shell command or Compose document it is written into.
-  - By name - C(_port) 1 to 65535; C(_mb) not above the host's memory; C(_cpus) above 0 and not above
+  - "Every string anywhere in a value is refused if it holds a line break or control character, a
+    quote or backslash, a semicolon, a backtick or a dollar sign - what could add a line, a command or an
+    interpolation to the config file, shell command or Compose document it is written into."
+  - By name - C(_port) 1 to 65535, C(_mb) not above the host's memory; C(_cpus) above 0 and not above
     the host's CPUs; C(_share) above 0 and at most 1; C(_path), C(_directory), C(_socket) plain
     absolute paths, not C(/); C(_container_image) pinned (a tag other than latest, or a digest);
     C(_registry_prefix) empty or ending in C(/).

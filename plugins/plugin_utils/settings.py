@@ -104,10 +104,10 @@ def _check_share(name, value, host):  # pylint: disable=unused-argument
 def _check_path(name, value, host):  # pylint: disable=unused-argument
     if not isinstance(value, str) or not value.startswith("/"):
         return ["%s must be an absolute path (starting with /)" % name]
+    if value == "/":
+        return ["%s must not be / itself: name a directory of its own, e.g. /opt/aistack" % name]
     if posixpath.normpath(value) != value.rstrip("/") or ".." in value.split("/"):
         return ["%s must be a plain absolute path, without //, /./ or /../" % name]
-    if posixpath.normpath(value) == "/":
-        return ["%s must not be / itself: name a directory of its own, e.g. /opt/aistack" % name]
     return []
 
 
