@@ -18,7 +18,8 @@ description:
   - By name - C(_port) 1 to 65535, C(_mb) not above the host's memory; C(_cpus) above 0 and not above
     the host's CPUs; C(_share) above 0 and at most 1; C(_path), C(_directory), C(_socket) plain
     absolute paths, not C(/); C(_container_image) pinned (a tag other than latest, or a digest);
-    C(_registry_prefix) empty or ending in C(/).
+    C(_registry_prefix) empty or ending in C(/); C(_network_name) a Docker network name; C(_domain)
+    empty or a lower-case DNS name.
 positional: memtotal_mb, vcpus
 options:
   _input:

@@ -5,7 +5,8 @@
 """Checks of a role's settings by the kind their name says they are (DESIGN.md "validate").
 
 Every user-facing variable of a role is named for what it holds: `_port`, `_memory_mb`, `_cpus`,
-`_path`/`_directory`, `_share`, `_container_image`, `_registry_prefix`. One check per kind, applied
+`_path`/`_directory`, `_share`, `_container_image`, `_registry_prefix`, `_network_name`, `_domain`.
+One check per kind, applied
 to every role in its validation phase, refuses a whole class of bad input before any host changes,
 and every string anywhere in a setting is checked for what could break out of the config file, shell
 command or YAML document it is written into. Messages name the variable and never echo its value
@@ -28,6 +29,8 @@ _BREAKOUT = (
     (re.compile(r"[;`]"), "a ; or backtick"),
     (re.compile(r"\$"), "a $ (interpolation)"),
 )
+_NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
+_DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 _REGISTRY_PREFIX = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*/$")
 _PORT_MAX = 65535
 
@@ -125,6 +128,20 @@ def _check_registry_prefix(name, value, host):  # pylint: disable=unused-argumen
     return []
 
 
+def _check_network_name(name, value, host):  # pylint: disable=unused-argument
+    if not isinstance(value, str) or not _NETWORK_NAME.match(value):
+        return ["%s must be a Docker network name: a letter or digit, then letters, digits, _ . -" % name]
+    return []
+
+
+def _check_domain(name, value, host):  # pylint: disable=unused-argument
+    if value in (None, ""):
+        return []
+    if not isinstance(value, str) or not _DOMAIN.match(value):
+        return ["%s must be a lower-case DNS name such as ai.example.com, without scheme, port or trailing dot" % name]
+    return []
+
+
 # (suffix, check); the first suffix that a name ends with decides.
 _BY_SUFFIX = (
     ("_port", _check_port),
@@ -136,6 +153,8 @@ _BY_SUFFIX = (
     ("_socket", _check_path),
     ("_container_image", _check_image),
     ("_registry_prefix", _check_registry_prefix),
+    ("_network_name", _check_network_name),
+    ("_domain", _check_domain),
 )
 
 

@@ -110,3 +110,31 @@ def test_every_problem_is_listed_in_name_order():
 def test_not_a_mapping_is_refused():
     with pytest.raises(AnsibleFilterError, match="mapping"):
         settings_problems(["redis_save"])
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("aistack_network_name", "bad name", "aistack_network_name must be a Docker network name"),
+        ("aistack_network_name", "-aistack", "must be a Docker network name"),
+        ("aistack_network_name", "a" * 64, "must be a Docker network name"),
+        ("aistack_network_name", "", "must be a Docker network name"),
+        ("aistack_domain", "https://ai.example.com", "aistack_domain must be a lower-case DNS name"),
+        ("aistack_domain", "ai.example.com.", "must be a lower-case DNS name"),
+        ("aistack_domain", "AI.example.com", "must be a lower-case DNS name"),
+        ("aistack_domain", "ai.example.com:443", "must be a lower-case DNS name"),
+        ("aistack_domain", "localhost", "must be a lower-case DNS name"),
+        ("aistack_domain", 5, "must be a lower-case DNS name"),
+    ],
+)
+def test_network_names_and_domains(name, value, message):
+    problems = settings_problems({name: value})
+    assert len(problems) == 1 and problems[0].startswith(name) and message in problems[0]
+
+
+@pytest.mark.parametrize("name, value", [("aistack_network_name", "aistack"), ("aistack_network_name", "a" * 63),
+                                         ("aistack_network_name", "my_net.1-x"), ("aistack_domain", ""),
+                                         ("aistack_domain", None), ("aistack_domain", "aistack.localhost"),
+                                         ("aistack_domain", "a-b.c9.example.com")])
+def test_good_network_names_and_domains_pass(name, value):
+    assert settings_problems({name: value}) == []
