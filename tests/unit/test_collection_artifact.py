@@ -10,7 +10,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 GALAXY = yaml.safe_load((ROOT / "galaxy.yml").read_text())
 FQCN = re.compile(r"\b([a-z_]+\.[a-z_]+)\.[a-z_0-9]+\b")
-OWN = {"ansible.builtin", "selfhosted.ai_stack", "ansible.module_utils", "ansible.plugins", "ansible.errors",
+OWN = {"ansible.builtin", "ansible.legacy", "selfhosted.ai_stack", "ansible.module_utils", "ansible.plugins", "ansible.errors",
        "ansible.utils", "ansible.template", "ansible.parsing", "ansible.module_utils"}
 
 
