@@ -109,7 +109,7 @@ def _check_path(name, value, host):  # pylint: disable=unused-argument
         return ["%s must be an absolute path (starting with /)" % name]
     if value == "/":
         return ["%s must not be / itself: name a directory of its own, e.g. /opt/aistack" % name]
-    if posixpath.normpath(value) != value.rstrip("/") or ".." in value.split("/"):
+    if posixpath.normpath(value) != value.rstrip("/"):
         return ["%s must be a plain absolute path, without //, /./ or /../" % name]
     return []
 

@@ -2,7 +2,7 @@
 import pytest
 
 from ansible_collections.selfhosted.ai_stack.plugins.filter.master_key_weakness import FilterModule
-from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.secrets import master_key_weakness
+from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.secrets import PLACEHOLDER_WORDS, master_key_weakness
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,23 @@ def test_weak_keys_are_refused_with_the_reason(key, reason):
     weakness = master_key_weakness(key)
     assert reason in weakness
     assert weakness.startswith("aistack_secret_key")
+
+
+@pytest.mark.parametrize("word", PLACEHOLDER_WORDS)
+def test_every_placeholder_word_is_refused_by_name(word):
+    key = "Q7f2k9Lm3Xp8Wv4Z" + word.upper() + "b6Nc1Rt5Hs0Jd"
+    assert master_key_weakness(key) == "aistack_secret_key contains the placeholder %r" % word
+
+
+def test_ten_different_characters_are_enough_nine_are_not():
+    ten = "0123456789" + "9876543210" + "0246813579" + "13"  # 32 characters, not one pattern repeated
+    assert master_key_weakness(ten) == ""
+    assert "uses only 9 different characters" in master_key_weakness(ten.replace("9", "8"))
+
+
+def test_a_key_typed_twice_is_refused():
+    half = "Q7f2k9Lm3Xp8Wv4Z"
+    assert master_key_weakness(half * 2) == "aistack_secret_key is %r repeated" % half
 
 
 def test_a_key_repeating_only_in_part_is_not_called_repeated():

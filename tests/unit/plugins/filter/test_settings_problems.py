@@ -2,7 +2,7 @@
 import pytest
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.selfhosted.ai_stack.plugins.filter.settings_problems import settings_problems
+from ansible_collections.selfhosted.ai_stack.plugins.filter.settings_problems import FilterModule, settings_problems
 
 
 GOOD = {
@@ -87,6 +87,18 @@ def test_messages_never_echo_a_value():
     assert problems and "s3cr3t" not in problems[0]
 
 
+@pytest.mark.parametrize("path", ["/opt/aistack", "/opt/aistack/", "/mnt/X", "/srv/a.b-c_d"])
+def test_plain_absolute_paths_pass(path):
+    assert settings_problems({"aistack_base_path": path}) == []
+
+
+@pytest.mark.parametrize("name, value", [("traefik_https_host_port", 1), ("traefik_https_host_port", 65535),
+                                         ("traefik_https_host_port", "8443"), ("redis_maxmemory_mb", 0),
+                                         ("redis_resources_limits_cpus", 0.5), ("redis_resources_limits_cpus", 1)])
+def test_boundaries_that_pass(name, value):
+    assert settings_problems({name: value}, 24000, 2) == []
+
+
 def test_sizes_pass_at_the_host_limit_and_without_host_facts():
     assert settings_problems({"redis_maxmemory_mb": 24000, "redis_resources_limits_cpus": 2}, 24000, 2) == []
     assert settings_problems({"redis_maxmemory_mb": 10 ** 9, "redis_resources_limits_cpus": 64}) == []
@@ -108,8 +120,12 @@ def test_every_problem_is_listed_in_name_order():
 
 
 def test_not_a_mapping_is_refused():
-    with pytest.raises(AnsibleFilterError, match="mapping"):
+    with pytest.raises(AnsibleFilterError, match="^settings_problems expects a mapping of variable names to values$"):
         settings_problems(["redis_save"])
+
+
+def test_the_filter_is_registered():
+    assert FilterModule().filters()["settings_problems"] is settings_problems
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.pull_follow im
          "ollama-1: llama3.2:3b (2/2) verifying sha256 digest"),
         ({"model": "m", "index": 1, "count": 1, "status": "pulling", "completed": None, "total": 1073741824},
          "ollama-1: m (1/1) pulling 0.0% of 1.00 GB"),
+        ({"model": "m", "status": "pulling", "total": 1, "completed": 1}, "ollama-1: m (1/3) pulling 100.0% of 0.00 GB"),
+        ({"model": "m", "status": "pulling", "total": 100}, "ollama-1: m (1/3) pulling 0.0% of 0.00 GB"),
         ({"model": "m", "status": "pulling", "total": 0}, "ollama-1: m (1/3) pulling"),
         ({"model": "m", "status": "pulling", "total": "big"}, "ollama-1: m (1/3) pulling"),
         (None, "ollama-1: starting (1/3)"),
