@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit molecule benchmark benchmark-postgres benchmark-ollama build clean
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit mutation molecule benchmark benchmark-postgres benchmark-ollama build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -44,6 +44,9 @@ sanity: setup
 
 unit: setup
 	tests/run_all.sh unit
+
+mutation: setup
+	tests/run_all.sh mutation
 
 # One role: make molecule ROLE=redis
 molecule: setup images

@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Mutation score of the collection's Python (DEVELOPERS: >= 85 % of mutants killed).
+
+mutmut and cosmic-ray mutate a copy of the tree, but the tests import the collection through
+ansible_collections/selfhosted/ai_stack, a link to this checkout, so their mutants would never run.
+This runner mutates the real file one mutant at a time (comparison, boolean, arithmetic and
+constant changes as mutmut makes them, a removed `not`), runs the file's unit tests, and always
+restores the file. Docstrings and DOCUMENTATION/EXAMPLES/RETURN (ansible-test sanity checks those) are
+not mutated.
+
+  python tests/mutation.py plugins/plugin_utils/settings.py=tests/unit/plugins/filter/test_settings_problems.py ...
+Prints each surviving mutant and `mutation score: K/N killed (P %)`; exits 1 below --min (default 85).
+"""
+
+import argparse
+import ast
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+SWAPS = {
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is,
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Mult,
+    ast.Mod: ast.Mult, ast.And: ast.Or, ast.Or: ast.And,
+}
+
+
+def _docstring_nodes(tree):
+    """Docstrings and the plugin documentation strings (checked by ansible-test sanity, not by tests)."""
+    skip = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") in ("DOCUMENTATION", "EXAMPLES", "RETURN") for t in node.targets):
+            skip.add(id(node.value))
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            skip.add(id(body[0].value))
+    return skip
+
+
+def mutants(source):
+    """Every single-point mutation of `source`, as (line, description, mutated source)."""
+    tree = ast.parse(source)
+    skip = _docstring_nodes(tree)
+    targets = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            targets += [(node, "ops", i) for i, op in enumerate(node.ops) if type(op) in SWAPS]
+        elif isinstance(node, (ast.BinOp, ast.BoolOp)) and type(node.op) in SWAPS:
+            targets.append((node, "op", None))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            targets.append((node, "not", None))
+        elif isinstance(node, ast.Constant) and id(node) not in skip and not isinstance(node.value, bytes):
+            if isinstance(node.value, (bool, int, float, str)) and node.value is not None:
+                targets.append((node, "const", None))
+    for index, (node, kind, position) in enumerate(targets):
+        mutated = copy.deepcopy(tree)
+        twin = [n for n in ast.walk(mutated)][[n for n in ast.walk(tree)].index(node)]
+        if kind == "ops":
+            old = type(twin.ops[position]).__name__
+            twin.ops[position] = SWAPS[type(twin.ops[position])]()
+            what = "%s -> %s" % (old, type(twin.ops[position]).__name__)
+        elif kind == "op":
+            old = type(twin.op).__name__
+            twin.op = SWAPS[type(twin.op)]()
+            what = "%s -> %s" % (old, type(twin.op).__name__)
+        elif kind == "not":
+            parent = _parent_of(mutated, twin)
+            _replace(parent, twin, twin.operand)
+            what = "not removed"
+        else:
+            value = twin.value
+            if isinstance(value, bool):
+                twin.value = not value
+            elif isinstance(value, (int, float)):
+                twin.value = value + 1
+            else:
+                twin.value = "XX" + value + "XX"  # as mutmut does
+            what = "%r -> %r" % (value, twin.value)
+        yield node.lineno, what, ast.unparse(mutated)
+        del index
+
+
+def _parent_of(tree, child):
+    for node in ast.walk(tree):
+        for field, value in ast.iter_fields(node):
+            if value is child or (isinstance(value, list) and any(v is child for v in value)):
+                return node
+    raise ValueError("no parent")
+
+
+def _replace(parent, old, new):
+    for field, value in ast.iter_fields(parent):
+        if value is old:
+            setattr(parent, field, new)
+            return
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                if item is old:
+                    value[i] = new
+                    return
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pairs", nargs="+", help="source.py=tests.py[,more_tests.py]")
+    parser.add_argument("--min", type=float, default=85.0)
+    args = parser.parse_args()
+    killed = total = 0
+    for pair in args.pairs:
+        source_path, tests = pair.split("=", 1)
+        path = Path(source_path)
+        original = path.read_text()
+        try:
+            for line, what, text in mutants(original):
+                path.write_text(text)
+                run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests.split(",")],
+                                     capture_output=True, check=False)
+                total += 1
+                if run.returncode != 0:
+                    killed += 1
+                else:
+                    print("survived  %s:%d  %s" % (source_path, line, what))
+        finally:
+            path.write_text(original)
+    score = 100.0 * killed / total if total else 100.0
+    print("mutation score: %d/%d killed (%.1f %%)" % (killed, total, score))
+    return 0 if score >= args.min else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
