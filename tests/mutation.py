@@ -2,11 +2,11 @@
 """Mutation score of the collection's Python (DEVELOPERS: >= 85 % of mutants killed).
 
 mutmut and cosmic-ray mutate a copy of the tree, but the tests import the collection through
-ansible_collections/selfhosted/ai_stack, a link to this checkout, so their mutants would never run.
-This runner mutates the real file one mutant at a time (comparison, boolean, arithmetic and
-constant changes as mutmut makes them, a removed `not`), runs the file's unit tests, and always
-restores the file. Docstrings and DOCUMENTATION/EXAMPLES/RETURN (ansible-test sanity checks those) are
-not mutated.
+.cache/collections/ansible_collections/selfhosted/ai_stack, a link to the checkout, so their mutants
+would never run. This runner makes one copy of plugins/ and tests/unit/ per CPU, each with its own
+link, and runs the mutants (comparison, boolean, arithmetic and constant changes as mutmut makes them,
+a removed `not`) in them side by side: the file's unit tests per mutant. The checkout is never
+touched. Docstrings and DOCUMENTATION/EXAMPLES/RETURN (ansible-test sanity checks those) are not mutated.
 
   python tests/mutation.py plugins/plugin_utils/settings.py=tests/unit/plugins/filter/test_settings_problems.py ...
 Prints each surviving mutant and `mutation score: K/N killed (P %)`; exits 1 below --min (default 85).
@@ -14,9 +14,14 @@ Prints each surviving mutant and `mutation score: K/N killed (P %)`; exits 1 bel
 
 import argparse
 import ast
+import concurrent.futures
 import copy
+import os
+import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 SWAPS = {
@@ -103,28 +108,51 @@ def _replace(parent, old, new):
                     return
 
 
+def _make_copy(root, where):
+    for part in ("plugins", "tests/unit"):
+        shutil.copytree(root / part, where / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    link = where / ".cache" / "collections" / "ansible_collections" / "selfhosted" / "ai_stack"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(where)
+    return where
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pairs", nargs="+", help="source.py=tests.py[,more_tests.py]")
     parser.add_argument("--min", type=float, default=85.0)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
-    killed = total = 0
-    for pair in args.pairs:
-        source_path, tests = pair.split("=", 1)
-        path = Path(source_path)
-        original = path.read_text()
-        try:
-            for line, what, text in mutants(original):
-                path.write_text(text)
-                run = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests.split(",")],
-                                     capture_output=True, check=False)
-                total += 1
-                if run.returncode != 0:
-                    killed += 1
-                else:
-                    print("survived  %s:%d  %s" % (source_path, line, what))
-        finally:
-            path.write_text(original)
+    root = Path(__file__).resolve().parents[1]
+    work = [(source, tests.split(","), line, what, text)
+            for source, tests in (pair.split("=", 1) for pair in args.pairs)
+            for line, what, text in mutants((root / source).read_text())]
+    with tempfile.TemporaryDirectory(prefix="aistack-mutation-") as scratch:
+        copies = queue.Queue()
+        for index in range(max(1, args.jobs)):
+            copies.put(_make_copy(root, Path(scratch) / str(index)))
+
+        def run(item):
+            source, tests, line, what, text = item
+            copy_root = copies.get()
+            target = copy_root / source
+            original = target.read_text()
+            try:
+                target.write_text(text)
+                done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                                      cwd=copy_root, capture_output=True, check=False)
+            finally:
+                target.write_text(original)
+                copies.put(copy_root)
+            return item, done.returncode != 0
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            outcomes = list(pool.map(run, work))
+    for (source, _, line, what, _), killed in outcomes:
+        if not killed:
+            print("survived  %s:%d  %s" % (source, line, what))
+    killed = sum(1 for _, dead in outcomes if dead)
+    total = len(outcomes)
     score = 100.0 * killed / total if total else 100.0
     print("mutation score: %d/%d killed (%.1f %%)" % (killed, total, score))
     return 0 if score >= args.min else 1
