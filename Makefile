@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit mutation molecule benchmark benchmark-postgres benchmark-ollama build clean
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit mutation molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -60,6 +60,10 @@ benchmark-postgres: setup images
 
 benchmark-ollama: setup images
 	tests/benchmark/ollama.sh
+
+# The whole site: unchanged re-run time, task count and slowest tasks (issue 11)
+benchmark-site: setup images
+	tests/benchmark/site.sh
 
 build: setup
 	ansible-galaxy collection build --force --output-path .cache/dist

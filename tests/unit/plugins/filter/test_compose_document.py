@@ -1,11 +1,12 @@
 # DESIGN "How one component is deployed": hardened defaults on every service, refusals before change.
 import copy
+from collections.abc import Mapping
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.selfhosted.ai_stack.plugins.filter.compose_document import compose_document
-from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.compose import CONFIG_HASH_LABEL, image_is_pinned
+from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.compose import CONFIG_HASH_LABEL, image_is_pinned, plain_copy
 
 
 def service(**overrides):
@@ -138,3 +139,39 @@ def test_bad_project_or_service_names(project, services):
 )
 def test_image_is_pinned(image, pinned):
     assert image_is_pinned(image) is pinned
+
+
+class _ReadOnlyMapping(Mapping):
+    """Stands for ansible-core's lazy template containers: a Mapping that is not a dict."""
+
+    def __init__(self, data):
+        self._data = data
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+    def __deepcopy__(self, memo):
+        raise AssertionError("deepcopy of a template container copies its whole context")
+
+
+def test_plain_copy_makes_plain_independent_containers():
+    inner = {"a": [1, (2, 3)], "b": {"c": "d"}}
+    copied = plain_copy(_ReadOnlyMapping(inner))
+    assert copied == {"a": [1, [2, 3]], "b": {"c": "d"}}
+    assert type(copied) is dict and type(copied["a"][1]) is list
+    copied["a"].append(4)
+    copied["b"]["c"] = "changed"
+    assert inner == {"a": [1, (2, 3)], "b": {"c": "d"}}
+
+
+def test_services_given_as_mappings_are_copied_without_deepcopy():
+    svc = _ReadOnlyMapping(dict(service(), environment=_ReadOnlyMapping({"A": "1"})))
+    doc = compose_document("redis", {"redis": svc}, "aistack")
+    assert doc["services"]["redis"]["environment"] == {"A": "1"}
+    assert type(doc["services"]["redis"]["environment"]) is dict
