@@ -122,6 +122,20 @@ def service_config_hash(service, files):
     return config_hash(contents)
 
 
+def check_files(project, files):
+    """Each rendered file needs a relative `path` inside the project directory and a `content`."""
+    for entry in files:
+        if not isinstance(entry, Mapping):
+            continue
+        path = entry.get("path")
+        if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
+            raise ComposeError(
+                "compose project %r: every file needs a relative `path` inside the project directory "
+                "(offending path: %r)" % (project, path))
+        if "content" not in entry:
+            raise ComposeError("compose project %r: file %s has no `content`" % (project, path))
+
+
 def compose_document(project, services, network, volumes=None, publish=None, file_contents=None):
     """Return the Compose document for one component.
 
@@ -140,6 +154,7 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
         raise ComposeError("compose project %r has no services" % project)
     publish = list(publish or [])
     volumes = list(volumes or [])
+    check_files(project, file_contents or [])
 
     rendered = {}
     for name in sorted(services):

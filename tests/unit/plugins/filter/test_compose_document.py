@@ -175,3 +175,21 @@ def test_services_given_as_mappings_are_copied_without_deepcopy():
     doc = compose_document("redis", {"redis": svc}, "aistack")
     assert doc["services"]["redis"]["environment"] == {"A": "1"}
     assert type(doc["services"]["redis"]["environment"]) is dict
+
+
+@pytest.mark.parametrize("entry, message", [
+    ({"path": "/etc/passwd", "content": "x"}, "offending path: '/etc/passwd'"),
+    ({"path": "conf/../../x", "content": "x"}, "offending path: 'conf/../../x'"),
+    ({"path": "", "content": "x"}, "offending path: ''"),
+    ({"content": "x"}, "offending path: None"),
+    ({"path": "redis.conf"}, "file redis.conf has no `content`"),
+])
+def test_files_outside_the_project_or_without_content_are_refused(entry, message):
+    with pytest.raises(AnsibleFilterError, match="compose project 'redis'") as info:
+        compose_document("redis", {"redis": service()}, "aistack", file_contents=[{"path": "ok.conf", "content": ""}, entry])
+    assert message in str(info.value)
+
+
+def test_files_inside_the_project_are_accepted():
+    files = [{"path": "conf/redis.conf", "content": ""}, {"path": "a..b/c", "content": "x"}, "plain string"]
+    assert compose_document("redis", {"redis": service()}, "aistack", file_contents=files)["name"] == "redis"

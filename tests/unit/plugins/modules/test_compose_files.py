@@ -1,0 +1,134 @@
+# The compose_project role writes a project's files in one call (issue 11, REQUIREMENTS B8/SEC5).
+import grp
+import json
+import os
+import pwd
+import stat
+
+import pytest
+
+from ansible_collections.selfhosted.ai_stack.plugins.modules import compose_files
+
+USER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def run(monkeypatch, capsys, directory, files, check=False, diff=False, **extra):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    entries = [dict({"owner": USER, "group": GROUP}, **entry) for entry in files]
+    params = dict(directory=str(directory), files=entries, directory_owner=USER, directory_group=GROUP,
+                  _ansible_check_mode=check, _ansible_diff=diff, **extra)
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        compose_files.main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(str(path)).st_mode)
+
+
+FILES = [
+    {"path": "compose.yml", "content": "services: {}\n"},
+    {"path": "conf/app/app.conf", "content": "port 1\n", "mode": "0640", "secret": False},
+]
+
+
+def test_first_run_creates_directory_subdirectories_and_files(tmp_path, monkeypatch, capsys):
+    project = tmp_path / "base" / "redis"
+    code, out = run(monkeypatch, capsys, project, FILES)
+    assert code == 0 and out["changed"] is True and out["directory_created"] is True
+    assert out["changed_files"] == ["compose.yml", "conf/app/app.conf"]
+    assert (project / "compose.yml").read_text() == "services: {}\n"
+    assert (project / "conf" / "app" / "app.conf").read_text() == "port 1\n"
+    assert mode_of(project) == 0o750 and mode_of(project / "conf") == 0o750 and mode_of(project / "conf" / "app") == 0o750
+    assert mode_of(project / "compose.yml") == 0o600 and mode_of(project / "conf" / "app" / "app.conf") == 0o640
+    assert sorted(os.listdir(str(project))) == ["compose.yml", "conf"]  # no temporary file left
+
+
+def test_second_run_changes_nothing(tmp_path, monkeypatch, capsys):
+    run(monkeypatch, capsys, tmp_path / "p", FILES)
+    code, out = run(monkeypatch, capsys, tmp_path / "p", FILES)
+    assert code == 0 and out["changed"] is False and out["changed_files"] == [] and out["directory_created"] is False
+
+
+def test_only_the_changed_file_is_reported_and_unlisted_files_stay(tmp_path, monkeypatch, capsys):
+    run(monkeypatch, capsys, tmp_path, FILES)
+    (tmp_path / "backup.tar").write_text("keep")
+    changed = [FILES[0], dict(FILES[1], content="port 2\n")]
+    code, out = run(monkeypatch, capsys, tmp_path, changed)
+    assert out["changed"] is True and out["changed_files"] == ["conf/app/app.conf"]
+    assert (tmp_path / "conf" / "app" / "app.conf").read_text() == "port 2\n"
+    assert (tmp_path / "backup.tar").read_text() == "keep"
+
+
+def test_a_mode_or_directory_mode_change_alone_is_a_change(tmp_path, monkeypatch, capsys):
+    run(monkeypatch, capsys, tmp_path, FILES)
+    os.chmod(str(tmp_path / "compose.yml"), 0o644)
+    code, out = run(monkeypatch, capsys, tmp_path, FILES)
+    assert out["changed_files"] == ["compose.yml"] and mode_of(tmp_path / "compose.yml") == 0o600
+    os.chmod(str(tmp_path / "conf"), 0o755)
+    code, out = run(monkeypatch, capsys, tmp_path, FILES)
+    assert out["changed"] is True and out["changed_files"] == [] and mode_of(tmp_path / "conf") == 0o750
+
+
+def test_diff_shows_plain_files_and_never_secrets(tmp_path, monkeypatch, capsys):
+    run(monkeypatch, capsys, tmp_path, FILES)
+    changed = [dict(FILES[0], content="services: {a: 1}\n"), dict(FILES[1], content="port 2\n")]
+    code, out = run(monkeypatch, capsys, tmp_path, changed, diff=True)
+    assert out["changed_files"] == ["compose.yml", "conf/app/app.conf"]
+    assert out["diff"] == [{"before_header": str(tmp_path / "conf/app/app.conf"),
+                            "after_header": str(tmp_path / "conf/app/app.conf"),
+                            "before": "port 1\n", "after": "port 2\n"}]
+    assert "services: {a: 1}" not in json.dumps(out)
+
+
+def test_check_mode_on_a_new_project_writes_nothing(tmp_path, monkeypatch, capsys):
+    code, out = run(monkeypatch, capsys, tmp_path / "p", FILES, check=True)
+    assert code == 0 and out["changed"] is True and out["directory_created"] is True
+    assert out["changed_files"] == ["compose.yml", "conf/app/app.conf"]
+    assert not (tmp_path / "p").exists()
+
+
+def test_check_mode_on_a_deployed_project_reports_without_writing(tmp_path, monkeypatch, capsys):
+    run(monkeypatch, capsys, tmp_path, FILES)
+    os.chmod(str(tmp_path / "compose.yml"), 0o644)
+    changed = [FILES[0], dict(FILES[1], content="port 2\n"), {"path": "new/extra.conf", "content": "extra 1\n"}]
+    code, out = run(monkeypatch, capsys, tmp_path, changed, check=True)
+    assert out["changed"] is True and out["directory_created"] is False
+    assert out["changed_files"] == ["compose.yml", "conf/app/app.conf", "new/extra.conf"]
+    assert (tmp_path / "conf" / "app" / "app.conf").read_text() == "port 1\n"
+    assert mode_of(tmp_path / "compose.yml") == 0o644 and not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("path, why", [
+    ("", "is empty"), ("/etc/passwd", "is absolute"), ("../x", "leaves the project directory"),
+    ("a/../../x", "leaves the project directory"), ("conf/", "names a directory"),
+])
+def test_paths_outside_the_project_are_refused_before_any_write(tmp_path, monkeypatch, capsys, path, why):
+    code, out = run(monkeypatch, capsys, tmp_path / "p", [FILES[0], {"path": path, "content": "listen 80\n"}])
+    assert code == 1 and why in out["msg"] and repr(path) in out["msg"]
+    assert not (tmp_path / "p").exists()
+
+
+def test_a_path_listed_twice_is_refused(tmp_path, monkeypatch, capsys):
+    code, out = run(monkeypatch, capsys, tmp_path / "p", [FILES[0], dict(FILES[0], content="other")])
+    assert code == 1 and "compose.yml listed more than once" in out["msg"]
+    assert not (tmp_path / "p").exists()
+
+
+def test_secret_content_is_masked_in_the_result(tmp_path, monkeypatch, capsys):
+    secret = "Zq8pL3vN0tInOutput"
+    code, out = run(monkeypatch, capsys, tmp_path, [{"path": "env", "content": secret}], diff=True)
+    assert out["changed"] is True and secret not in json.dumps(out)
+
+
+@pytest.mark.parametrize("paths, expected", [
+    (["compose.yml"], []),
+    (["a/b/c.conf", "a/d.conf", "e/f"], ["a", "e", "a/b"]),
+])
+def test_subdirectories_parents_first(paths, expected):
+    assert compose_files.subdirectories(paths) == expected
