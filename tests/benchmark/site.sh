@@ -11,10 +11,10 @@ log=$(mktemp -d)
 converge() {  # $1: log name; prints "<seconds> <changed> <tasks>"
   local start end
   start=$(date +%s.%N)
-  ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=15 \
+  COLUMNS=400 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks PROFILE_TASKS_TASK_OUTPUT_LIMIT=15 \
     molecule converge -s site >"$log/$1" 2>&1 || { tail -n 40 "$log/$1" >&2; exit 1; }
   end=$(date +%s.%N)
-  sed -i 's/\x1b\[[0-9;]*m//g' "$log/$1"
+  sed -i 's/\x1b\[[0-9;]*m//g; s/^ *│ \{0,1\}//' "$log/$1"
   local changed tasks
   changed=$(sed -n 's/.*aistack-site *: ok=[0-9]* *changed=\([0-9]*\).*/\1/p' "$log/$1" | tail -n1)
   tasks=$(grep -c '^TASK \[' "$log/$1" || true)
@@ -32,5 +32,5 @@ printf 'site.yml on a Docker-in-Docker target host, 6 roles (molecule converge, 
 printf '  cold converge:     %6.1f s  (%s changed, %s tasks)\n' "$cold" "$cold_changed" "$cold_tasks"
 printf '  unchanged re-run:  %6.1f s  (%s changed, %s tasks)\n' "$warm" "$warm_changed" "$warm_tasks"
 printf '  slowest tasks of the unchanged re-run:\n'
-sed -n '/^=\{20,\}/,$p' "$log/warm.log" | grep -E ' -+ [0-9.]+s$' | head -n 15 | sed 's/^/    /'
+sed -n '/^TASKS RECAP/,$p' "$log/warm.log" | grep -E ' -+ [0-9.]+s *$' | head -n 15 | sed 's/^/    /'
 echo "  logs: $log"
