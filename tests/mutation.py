@@ -31,6 +31,9 @@ SWAPS = {
     ast.Mod: ast.Mult, ast.And: ast.Or, ast.Or: ast.And,
 }
 
+# A mutant's test run that takes this long (the unmutated run takes seconds) loops forever: killed.
+MUTANT_TIMEOUT = 60
+
 
 def _docstring_nodes(tree):
     """Docstrings and the plugin documentation strings (checked by ansible-test sanity, not by tests)."""
@@ -139,12 +142,16 @@ def main():
             original = target.read_text()
             try:
                 target.write_text(text)
-                done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
-                                      cwd=copy_root, capture_output=True, check=False)
+                try:
+                    done = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+                                          cwd=copy_root, capture_output=True, check=False, timeout=MUTANT_TIMEOUT)
+                    killed = done.returncode != 0
+                except subprocess.TimeoutExpired:  # a mutant that loops forever is caught by the tests hanging
+                    killed = True
             finally:
                 target.write_text(original)
                 copies.put(copy_root)
-            return item, done.returncode != 0
+            return item, killed
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             outcomes = list(pool.map(run, work))
