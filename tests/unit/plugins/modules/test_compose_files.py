@@ -96,7 +96,9 @@ def test_check_mode_on_a_new_project_writes_nothing(tmp_path, monkeypatch, capsy
 def test_check_mode_on_a_deployed_project_reports_without_writing(tmp_path, monkeypatch, capsys):
     run(monkeypatch, capsys, tmp_path, FILES)
     os.chmod(str(tmp_path / "compose.yml"), 0o644)
-    changed = [FILES[0], dict(FILES[1], content="port 2\n"), {"path": "new/extra.conf", "content": "extra 1\n"}]
+    run(monkeypatch, capsys, tmp_path, [{"path": "same.conf", "content": "same\n"}])
+    changed = [FILES[0], dict(FILES[1], content="port 2\n"), {"path": "new/extra.conf", "content": "extra 1\n"},
+               {"path": "same.conf", "content": "same\n"}]
     code, out = run(monkeypatch, capsys, tmp_path, changed, check=True)
     assert out["changed"] is True and out["directory_created"] is False
     assert out["changed_files"] == ["compose.yml", "conf/app/app.conf", "new/extra.conf"]
@@ -110,14 +112,51 @@ def test_check_mode_on_a_deployed_project_reports_without_writing(tmp_path, monk
 ])
 def test_paths_outside_the_project_are_refused_before_any_write(tmp_path, monkeypatch, capsys, path, why):
     code, out = run(monkeypatch, capsys, tmp_path / "p", [FILES[0], {"path": path, "content": "listen 80\n"}])
-    assert code == 1 and why in out["msg"] and repr(path) in out["msg"]
+    assert code == 1
+    assert out["msg"] == "compose_files: path %r %s; give a relative path inside %s" % (path, why, tmp_path / "p")
     assert not (tmp_path / "p").exists()
 
 
-def test_a_path_listed_twice_is_refused(tmp_path, monkeypatch, capsys):
-    code, out = run(monkeypatch, capsys, tmp_path / "p", [FILES[0], dict(FILES[0], content="other")])
-    assert code == 1 and "compose.yml listed more than once" in out["msg"]
+def test_paths_listed_twice_are_refused(tmp_path, monkeypatch, capsys):
+    files = [FILES[0], FILES[1], dict(FILES[1], content="other"), dict(FILES[0], content="other")]
+    code, out = run(monkeypatch, capsys, tmp_path / "p", files)
+    assert code == 1 and out["msg"] == "compose_files: compose.yml, conf/app/app.conf listed more than once"
     assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("params, missing", [
+    ({"files": FILES}, "directory"),
+    ({"directory": "/tmp/x", "files": [{"content": "listen 80\n"}]}, "path"),
+    ({"directory": "/tmp/x", "files": [{"path": "app.conf"}]}, "content"),
+])
+def test_required_options(monkeypatch, capsys, params, missing):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        compose_files.main()
+    out = json.loads(capsys.readouterr().out)
+    assert exit_info.value.code == 1 and "missing required arguments: %s" % missing in out["msg"]
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="the defaults chown to root")
+def test_defaults_root_owned_0600_files_in_a_0750_directory_and_secret(tmp_path, monkeypatch, capsys):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    params = {"directory": str(tmp_path / "p"), "files": [{"path": "a/env", "content": "KEY=Zq8pL3vN0tInOutput\n"}],
+              "_ansible_diff": True}
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit):
+        compose_files.main()
+    out = json.loads(capsys.readouterr().out)
+    assert out["changed"] is True and out["diff"] == []
+    for path, mode in ((tmp_path / "p", 0o750), (tmp_path / "p" / "a", 0o750), (tmp_path / "p" / "a" / "env", 0o600)):
+        info = os.stat(str(path))
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, mode)
 
 
 def test_secret_content_is_masked_in_the_result(tmp_path, monkeypatch, capsys):
