@@ -84,6 +84,10 @@ def _check_service(project, name, service, publish):
             "%s publishes ports %s: only Traefik publishes host ports (REQUIREMENTS B7); "
             "reach the service through the internal network or a Traefik route" % (where, service["ports"])
         )
+    if service.get("network_mode") == "host":
+        raise ComposeError(
+            "%s: network_mode host would let the service listen on the host's ports (REQUIREMENTS B7); "
+            "use the stack network or network_mode none" % where)
     if service.get("privileged"):
         raise ComposeError("%s: privileged containers are not allowed" % where)
 
@@ -166,7 +170,8 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
                 out[key] = list(dict.fromkeys(HARDENED_DEFAULTS["security_opt"] + list(value)))
             else:
                 out[key] = value
-        out.setdefault("networks", [network])
+        if "network_mode" not in out:
+            out.setdefault("networks", [network])
         labels = dict(out.get("labels") or {})
         labels[CONFIG_HASH_LABEL] = service_config_hash(service, file_contents or [])
         out["labels"] = labels
@@ -175,7 +180,7 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
     networks = {network: {"external": True, "name": network}}
     # Any other network a service names is private to the project and has no way out (internal).
     for service in rendered.values():
-        for extra in service["networks"]:
+        for extra in service.get("networks", []):
             if extra != network:
                 networks.setdefault(extra, {"internal": True})
     document = {"name": project, "services": rendered, "networks": networks}

@@ -193,3 +193,15 @@ def test_files_outside_the_project_or_without_content_are_refused(entry, message
 def test_files_inside_the_project_are_accepted():
     files = [{"path": "conf/redis.conf", "content": ""}, {"path": "a..b/c", "content": "x"}, "plain string"]
     assert compose_document("redis", {"redis": service()}, "aistack", file_contents=files)["name"] == "redis"
+
+
+def test_a_service_without_network_joins_none():
+    doc = compose_document("traefik", {"proxy": service(network_mode="none"), "edge": service()}, "aistack")
+    assert "networks" not in doc["services"]["proxy"] and doc["services"]["proxy"]["network_mode"] == "none"
+    assert doc["services"]["edge"]["networks"] == ["aistack"]
+    assert doc["networks"] == {"aistack": {"external": True, "name": "aistack"}}
+
+
+def test_host_network_is_refused_even_for_a_publishing_service():
+    with pytest.raises(AnsibleFilterError, match="network_mode host"):
+        compose_document("traefik", {"traefik": service(network_mode="host")}, "aistack", publish=["traefik"])
