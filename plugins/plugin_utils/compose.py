@@ -21,6 +21,13 @@ HARDENED_DEFAULTS = {
     "cap_drop": ["ALL"],
 }
 
+# Every container gets a process limit (a fork bomb or a thread leak stays inside it); a component that
+# needs more threads (ClickHouse) sets its own deploy.resources.limits.pids.
+DEFAULT_PIDS_LIMIT = 1024
+# Docker Engine without Swarm does not enforce deploy.resources.reservations.cpus; CPU shares are what
+# it enforces (a relative weight under contention, 1024 = one CPU's worth).
+CPU_SHARES_PER_CPU = 1024
+
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _TAG_RE = re.compile(r"^(?P<repo>[^@]+?)(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
 
@@ -90,6 +97,19 @@ def _check_service(project, name, service, publish):
             "use the stack network or network_mode none" % where)
     if service.get("privileged"):
         raise ComposeError("%s: privileged containers are not allowed" % where)
+
+
+def _cpu_reservation_as_shares(where, service):
+    """Replace deploy.resources.reservations.cpus, which the engine ignores, by cpu_shares it enforces."""
+    reservations = service["deploy"]["resources"].get("reservations") or {}
+    cpus = reservations.pop("cpus", None)
+    if cpus is None:
+        return
+    try:
+        shares = int(round(float(cpus) * CPU_SHARES_PER_CPU))
+    except (TypeError, ValueError):
+        raise ComposeError("%s: deploy.resources.reservations.cpus %r is not a number of CPUs" % (where, cpus))
+    service.setdefault("cpu_shares", max(2, shares))
 
 
 def config_hash(contents):
@@ -170,6 +190,9 @@ def compose_document(project, services, network, volumes=None, publish=None, fil
                 out[key] = list(dict.fromkeys(HARDENED_DEFAULTS["security_opt"] + list(value)))
             else:
                 out[key] = value
+        if "pids_limit" not in out:  # Compose refuses both pids_limit and limits.pids
+            out["deploy"]["resources"]["limits"].setdefault("pids", DEFAULT_PIDS_LIMIT)
+        _cpu_reservation_as_shares("compose project %r, service %r" % (project, name), out)
         if "network_mode" not in out:
             out.setdefault("networks", [network])
         labels = dict(out.get("labels") or {})

@@ -205,3 +205,40 @@ def test_a_service_without_network_joins_none():
 def test_host_network_is_refused_even_for_a_publishing_service():
     with pytest.raises(AnsibleFilterError, match="network_mode host"):
         compose_document("traefik", {"traefik": service(network_mode="host")}, "aistack", publish=["traefik"])
+
+
+def test_every_container_gets_a_process_limit_unless_it_sets_its_own():
+    own = {"limits": {"cpus": "1", "memory": "1G", "pids": 8192}, "reservations": {"memory": "64M"}}
+    doc = compose_document("x", {"a": service(), "b": service(deploy={"resources": own}), "c": service(pids_limit=50)}, "net")
+    limits = dict((name, doc["services"][name]["deploy"]["resources"]["limits"]) for name in "abc")
+    assert limits["a"]["pids"] == 1024 and "pids_limit" not in doc["services"]["a"]
+    assert limits["b"]["pids"] == 8192
+    # Compose refuses pids_limit together with limits.pids
+    assert "pids" not in limits["c"] and doc["services"]["c"]["pids_limit"] == 50
+
+
+@pytest.mark.parametrize("cpus, shares", [("0.5", 512), (2, 2048), ("0.25", 256), ("0.001", 2), ("1.0004", 1024)])
+def test_a_cpu_reservation_becomes_cpu_shares_the_engine_enforces(cpus, shares):
+    resources = {"limits": {"cpus": "2", "memory": "1G"}, "reservations": {"memory": "64M", "cpus": cpus}}
+    doc = compose_document("x", {"x": service(deploy={"resources": resources})}, "net")
+    svc = doc["services"]["x"]
+    assert svc["cpu_shares"] == shares
+    assert svc["deploy"]["resources"]["reservations"] == {"memory": "64M"}
+    assert resources["reservations"]["cpus"] == cpus  # the input is not modified
+
+
+def test_without_a_cpu_reservation_the_engine_default_weight_stays():
+    svc = compose_document("x", {"x": service()}, "net")["services"]["x"]
+    assert "cpu_shares" not in svc and "cpus" not in svc["deploy"]["resources"]["reservations"]
+
+
+def test_explicit_cpu_shares_win_over_the_reservation():
+    resources = {"limits": {"cpus": "2", "memory": "1G"}, "reservations": {"memory": "64M", "cpus": "0.5"}}
+    svc = compose_document("x", {"x": service(deploy={"resources": resources}, cpu_shares=100)}, "net")["services"]["x"]
+    assert svc["cpu_shares"] == 100
+
+
+def test_a_cpu_reservation_that_is_not_a_number_is_refused():
+    resources = {"limits": {"cpus": "2", "memory": "1G"}, "reservations": {"memory": "64M", "cpus": "half"}}
+    with pytest.raises(AnsibleFilterError, match="compose project 'x', service 'x': deploy.resources.reservations.cpus 'half' is not a number of CPUs"):
+        compose_document("x", {"x": service(deploy={"resources": resources})}, "net")
