@@ -74,7 +74,9 @@ def _check_service(project, name, service, publish):
             "(not latest) or repository@sha256:digest" % (where, service.get("image"))
         )
     healthcheck = service.get("healthcheck")
-    if not isinstance(healthcheck, dict) or not healthcheck.get("test") or healthcheck.get("disable"):
+    test = healthcheck.get("test") if isinstance(healthcheck, dict) else None
+    # ["NONE"] (or the string "NONE") is Compose's way to switch the image's healthcheck off.
+    if not test or healthcheck.get("disable") or test in ("NONE", ["NONE"]):
         raise ComposeError("%s has no healthcheck: every container needs one (REQUIREMENTS REL2)" % where)
     resources = (service.get("deploy") or {}).get("resources") or {}
     limits = resources.get("limits") or {}

@@ -93,12 +93,21 @@ def test_publish_allowed_only_for_listed_services():
     assert doc["services"]["traefik"]["ports"] == ["80:80"]
 
 
+def test_publish_is_keyed_on_the_service_not_the_project():
+    # Issue 12: another service of the publishing project may not publish.
+    services = {"traefik": service(ports=["80:80"]), "docker-api-proxy": service(ports=["2375:2375"])}
+    with pytest.raises(AnsibleFilterError, match="service 'docker-api-proxy' publishes ports"):
+        compose_document("traefik", services, "net", publish=["traefik"])
+
+
 @pytest.mark.parametrize(
     "overrides, message",
     [
         (dict(healthcheck=None), "has no healthcheck"),
         (dict(healthcheck={"disable": True, "test": ["NONE"]}), "has no healthcheck"),
         (dict(healthcheck={"interval": "5s"}), "has no healthcheck"),
+        (dict(healthcheck={"test": ["NONE"]}), "has no healthcheck"),
+        (dict(healthcheck={"test": "NONE"}), "has no healthcheck"),
         (dict(image="redis"), "not pinned"),
         (dict(image="redis:latest"), "not pinned"),
         (dict(image="registry:5000/redis"), "not pinned"),

@@ -100,3 +100,28 @@ def test_bad_master_key_refused(master, message):
 def test_bad_arguments_refused(purpose, fmt, length, message):
     with pytest.raises(AnsibleFilterError, match=message):
         derive_secret(MASTER, purpose, fmt, length)
+
+
+# Known answers, hard-coded (issue 12): every deployed secret is one of these computations, so a changed
+# derivation, alphabet or encoding must fail here before it silently changes users' passwords.
+@pytest.mark.parametrize("fmt, length, expected", [
+    ("hex", 64, "15ee98beff3b97a2a14e9ba822710f1a321033f8c2b9a589b70b7730cb12c70f"),
+    ("hex", 20, "15ee98beff3b97a2a14e"),
+    ("base64url", 43, "Fe6Yvv87l6KhTpuoInEPGjIQM_jCuaWJtwt3MMsSxw8"),
+    ("base64url", 16, "Fe6Yvv87l6KhTpuo"),
+    ("alnum", 40, "v0Ce7BMLqFSIZpAYqZi9Pn7l5Wrsnp1KdyT86v41"),
+    ("alnum", 16, "v0Ce7BMLqFSIZpAY"),
+    ("alnum", 100, "v0Ce7BMLqFSIZpAYqZi9Pn7l5Wrsnp1KdyT86v41MYggBIJAz8ktyU2psFgkiwm5P7Uth4UmX877gX4HHu9k4MN0u7q22Qjh475X"),
+])
+def test_known_answers_of_every_format(fmt, length, expected):
+    assert derive_secret("k" * 32, "redis/password", fmt, length) == expected
+
+
+def test_known_answer_of_the_defaults_alnum_32():
+    assert derive_secret("k" * 32, "redis/password") == "v0Ce7BMLqFSIZpAYqZi9Pn7l5Wrsnp1K"
+
+
+def test_known_answer_of_the_bcrypt_salt():
+    from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.secrets import bcrypt_salt
+
+    assert bcrypt_salt("k" * 32, "traefik/htpasswd/admin") == "iqGClBtcjGttysDnjiF4wu"

@@ -56,3 +56,9 @@ def test_salt_differs_per_user():
 def test_bad_input_refused(password, user, salt_key, rounds, message):
     with pytest.raises(AnsibleFilterError, match=message):
         htpasswd(password, user, salt_key, rounds)
+
+
+def test_known_answer_at_the_default_cost_12():
+    # Issue 12: hard-coded, so a lowered cost or a changed salt derivation fails here.
+    line = htpasswd("s3cret-pass", "admin", "k" * 32)
+    assert line == "admin:$2y$12$/34DHM4oia4EQbdwagIZieaH5kpMJKMoRQveFlSIU9WwULUsTy80q"

@@ -247,3 +247,48 @@ def test_info_module_can_skip_the_loaded_models(double, monkeypatch, capsys):
     assert out["loaded"] == [] and [m["name"] for m in out["present"]] == ["nomic-embed-text:latest"]
     calls = control(double, "/_double/calls-by-agent")["selfhosted.ai_stack-ollama"]
     assert calls["GET /api/tags"] == 1 and "GET /api/ps" not in calls
+
+
+class _Lines(object):
+    """A pull response: the lines Ollama streams."""
+
+    def __init__(self, *events):
+        self.lines = [(json.dumps(e) + "\n").encode() for e in events]
+
+    def __iter__(self):
+        return iter(self.lines)
+
+
+@pytest.mark.parametrize("events, last", [
+    ([{"status": "pulling manifest"}, {"status": "downloading", "digest": "sha256:a", "total": 5, "completed": 5}], "downloading"),
+    ([], "none"),
+])
+def test_a_pull_stream_that_ends_without_success_fails(monkeypatch, events, last):
+    # Issue 12: a connection cut after a few progress lines is not a pulled model.
+    client = OllamaClient("http://ollama.invalid:11434")
+    monkeypatch.setattr(client, "_open", lambda *args, **kwargs: _Lines(*events))
+    with pytest.raises(OllamaError, match=r"pulling m:1b: the stream ended without success \(last status: %s\)" % last):
+        client.pull("m:1b")
+
+
+def test_a_pull_stream_ending_in_success_reports_layers_and_bytes(monkeypatch):
+    client = OllamaClient("http://ollama.invalid:11434")
+    events = [{"status": "pulling manifest"}, {"status": "downloading", "digest": "sha256:a", "total": 5},
+              {"status": "downloading", "digest": "sha256:b", "total": 7}, {"status": "success"}]
+    monkeypatch.setattr(client, "_open", lambda *args, **kwargs: _Lines(*events))
+    assert client.pull("m:1b") == {"layers": 2, "bytes": 12, "statuses": ["pulling manifest", "downloading", "success"]}
+
+
+@pytest.mark.parametrize("body, text", [
+    (b'{"error": "pull model manifest: file does not exist"}', "pull model manifest: file does not exist"),
+    (b'{"status": "odd"}', '{"status": "odd"}'),
+    (b"<html>bad gateway</html>", "HTTP 502 Bad Gateway"),
+])
+def test_error_text_of_an_http_error_body(body, text):
+    import io
+
+    from ansible.module_utils.six.moves.urllib.error import HTTPError
+
+    from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import _error_text
+
+    assert _error_text(HTTPError("http://x/api/pull", 502, "Bad Gateway", {}, io.BytesIO(body))) == text

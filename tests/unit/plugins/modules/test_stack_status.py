@@ -33,6 +33,8 @@ def inspect(name, project="redis", running=True, health=None, log_output=None, r
         (inspect("redis-redis-1", health="starting"), "starting", False),
         (inspect("redis-redis-1"), "none", True),
         (inspect("redis-redis-1", running=False), "stopped", False),
+        # Issue 12: an exited container is unhealthy whatever its last health block said.
+        (inspect("redis-redis-1", running=False, health="healthy"), "healthy", False),
     ],
 )
 def test_summary_and_health(attrs, health, healthy):
