@@ -13,18 +13,24 @@ USER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
-def run(monkeypatch, capsys, directory, files, check=False, diff=False, **extra):
+def run_params(monkeypatch, capsys, params):
+    """Runs the module with exactly these arguments; returns (exit code, result)."""
     from ansible.module_utils import basic
     from ansible.module_utils.common.text.converters import to_bytes
 
-    entries = [dict({"owner": USER, "group": GROUP}, **entry) for entry in files]
-    params = dict(directory=str(directory), files=entries, directory_owner=USER, directory_group=GROUP,
-                  _ansible_check_mode=check, _ansible_diff=diff, **extra)
     monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
     monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
     with pytest.raises(SystemExit) as exit_info:
         compose_files.main()
     return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+def run(monkeypatch, capsys, directory, files, check=False, diff=False, **extra):
+    """Runs the module as the current user (owner and group), so the tests need no root."""
+    entries = [dict({"owner": USER, "group": GROUP}, **entry) for entry in files]
+    params = dict(directory=str(directory), files=entries, directory_owner=USER, directory_group=GROUP,
+                  _ansible_check_mode=check, _ansible_diff=diff, **extra)
+    return run_params(monkeypatch, capsys, params)
 
 
 def mode_of(path):
@@ -130,30 +136,16 @@ def test_paths_listed_twice_are_refused(tmp_path, monkeypatch, capsys):
     ({"directory": "/tmp/x", "files": [{"path": "app.conf"}]}, "content"),
 ])
 def test_required_options(monkeypatch, capsys, params, missing):
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        compose_files.main()
-    out = json.loads(capsys.readouterr().out)
-    assert exit_info.value.code == 1 and "missing required arguments: %s" % missing in out["msg"]
+    code, out = run_params(monkeypatch, capsys, params)
+    assert code == 1 and "missing required arguments: %s" % missing in out["msg"]
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="the defaults chown to root")
 def test_defaults_root_owned_0600_files_in_a_0750_directory_and_secret(tmp_path, monkeypatch, capsys):
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
-
     params = {"directory": str(tmp_path / "p"), "files": [{"path": "a/env", "content": "KEY=Zq8pL3vN0tInOutput\n"}],
               "_ansible_diff": True}
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    with pytest.raises(SystemExit):
-        compose_files.main()
-    out = json.loads(capsys.readouterr().out)
-    assert out["changed"] is True and out["diff"] == []
+    code, out = run_params(monkeypatch, capsys, params)
+    assert code == 0 and out["changed"] is True and out["diff"] == []
     for path, mode in ((tmp_path / "p", 0o750), (tmp_path / "p" / "a", 0o750), (tmp_path / "p" / "a" / "env", 0o600)):
         info = os.stat(str(path))
         assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, mode)
