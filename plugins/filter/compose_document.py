@@ -49,16 +49,24 @@ options:
     type: list
     elements: raw
     default: []
+  problems:
+    description:
+      - Return the list of problems instead of the document (empty when the document passes every
+        check). The document holds secrets, so a role builds it with C(no_log); this tells the operator
+        why it was refused without printing it.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
 compose_yml: "{{ 'redis' | selfhosted.ai_stack.compose_document(redis_services, 'aistack', ['data']) | to_nice_yaml }}"
+why_refused: "{{ 'redis' | selfhosted.ai_stack.compose_document(redis_services, 'aistack', ['data'], problems=true) }}"
 """
 
 RETURN = r"""
 _value:
-  description: The Compose document as a dictionary.
-  type: dict
+  description: The Compose document as a dictionary, or with I(problems) the list of problems.
+  type: raw
 """
 
 from ansible.errors import AnsibleFilterError
@@ -66,11 +74,14 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.compose import ComposeError, compose_document as _document
 
 
-def compose_document(project, services, network, volumes=None, publish=None, file_contents=None):
+def compose_document(project, services, network, volumes=None, publish=None, file_contents=None, problems=False):
     try:
-        return _document(project, services, network, volumes, publish, file_contents)
+        document = _document(project, services, network, volumes, publish, file_contents)
     except ComposeError as exc:
+        if problems:
+            return [str(exc)]
         raise AnsibleFilterError(str(exc))
+    return [] if problems else document
 
 
 class FilterModule(object):

@@ -47,6 +47,13 @@ options:
     description: The variable the routes come from, used in error messages.
     type: string
     default: routes
+  problems:
+    description:
+      - Return the list of problems instead of the labels (empty when every route passes). The labels
+        hold BasicAuth hashes, so a role builds them with C(no_log); this tells the operator why a
+        route was refused without printing them. No message quotes a password.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -63,8 +70,8 @@ myapp_routes:
 
 RETURN = r"""
 _value:
-  description: Label name to value, ready for a Compose service's C(labels).
-  type: dict
+  description: Label name to value, ready for a Compose service's C(labels); with I(problems) the list of problems.
+  type: raw
 """
 
 from ansible.errors import AnsibleFilterError
@@ -73,16 +80,19 @@ from ansible_collections.selfhosted.ai_stack.plugins.filter.htpasswd import htpa
 from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.traefik_routes import RouteError, route_labels
 
 
-def traefik_labels(routes, domain, network="aistack", cdn_trusted_ips=None, salt_key=None, variable="routes"):
+def traefik_labels(routes, domain, network="aistack", cdn_trusted_ips=None, salt_key=None, variable="routes", problems=False):
     def hasher(password, user):
         if salt_key is None:
             raise RouteError("%s: routes with auth need salt_key=aistack_secret_key" % variable)
         return htpasswd(password, user, salt_key)
 
     try:
-        return route_labels(routes, domain, network, hasher, cdn_trusted_ips or [], variable)
+        labels = route_labels(routes, domain, network, hasher, cdn_trusted_ips or [], variable)
     except RouteError as exc:
+        if problems:
+            return [str(exc)]
         raise AnsibleFilterError(str(exc))
+    return [] if problems else labels
 
 
 class FilterModule(object):

@@ -105,8 +105,8 @@ def _check_purpose(purpose):
         raise SecretError("the purpose of a derived secret must be a non-empty string, e.g. 'redis/password'")
 
 
-def derive_secret(master_key, purpose, fmt="alnum", length=32):
-    """Return the secret for `purpose` in `fmt` with exactly `length` characters."""
+def derive_secret(master_key, purpose, fmt, length):
+    """Return the secret for `purpose` in `fmt` with exactly `length` characters (defaults: the filter's)."""
     check_master_key(master_key)
     _check_purpose(purpose)
     if fmt not in FORMATS:

@@ -65,7 +65,7 @@ def _rule(route):
 
 def check_route(route, where, domain):
     if not isinstance(route, dict):
-        raise RouteError("%s must be a mapping with name, host and port, got %r" % (where, route))
+        raise RouteError("%s must be a mapping with name, host and port, got a %s" % (where, type(route).__name__))
     name = route.get("name")
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise RouteError("%s: name %r must be lower-case letters, digits and '-'" % (where, name))
@@ -105,7 +105,8 @@ def check_route(route, where, domain):
             raise RouteError("%s: auth needs users: [{name, password}]" % where)
         for user in users:
             if not isinstance(user, dict) or not isinstance(user.get("name"), str) or not user["name"] or ":" in user["name"]:
-                raise RouteError("%s: every auth user needs a name without ':', got %r" % (where, user))
+                raise RouteError("%s: every auth user needs a name without ':', got %r"
+                                 % (where, user.get("name") if isinstance(user, dict) else type(user).__name__))
             if not isinstance(user.get("password"), str) or not user["password"]:
                 raise RouteError(
                     "%s: auth user %r has no password; set one or derive it with selfhosted.ai_stack.derive_secret"
@@ -126,7 +127,7 @@ def route_labels(routes, domain, network, hasher, cdn_trusted_ips=(), variable="
     domain = check_domain(domain)
     trusted = check_ip_ranges(list(cdn_trusted_ips or []), "aistack_cdn_trusted_ips")
     if not isinstance(routes, list):
-        raise RouteError("%s must be a list of routes, got %r" % (variable, routes))
+        raise RouteError("%s must be a list of routes, got a %s" % (variable, type(routes).__name__))
     labels = {}
     if routes:
         labels["traefik.enable"] = "true"

@@ -123,6 +123,12 @@ def test_refusals(overrides, message):
     with pytest.raises(AnsibleFilterError, match=message) as err:
         compose_document("redis", {"redis": service(**overrides)}, "aistack")
     assert "'redis'" in str(err.value)
+    # The document is built with no_log; problems=True is how the role says why without printing it.
+    assert compose_document("redis", {"redis": service(**overrides)}, "aistack", problems=True) == [str(err.value)]
+
+
+def test_a_good_document_has_no_problems():
+    assert compose_document("redis", {"redis": service()}, "aistack", problems=True) == []
 
 
 @pytest.mark.parametrize("project, services", [("Bad Name", {"x": service()}), ("ok", {}), ("ok", {"Bad": service()})])

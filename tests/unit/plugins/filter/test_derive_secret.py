@@ -125,3 +125,37 @@ def test_known_answer_of_the_bcrypt_salt():
     from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.secrets import bcrypt_salt
 
     assert bcrypt_salt("k" * 32, "traefik/htpasswd/admin") == "iqGClBtcjGttysDnjiF4wu"
+
+
+# Odd lengths of base64url: the last character carries bits of a byte that a shorter read would miss.
+@pytest.mark.parametrize("length, expected", [
+    (18, "wDC0nR3mOrQyHKPPy-"),
+    (19, "wDC0nR3mOrQyHKPPy-P"),
+    (22, "wDC0nR3mOrQyHKPPy-P52m"),
+])
+def test_known_answers_of_base64url_at_odd_lengths(length, expected):
+    assert derive_secret(MASTER, "p", "base64url", length) == expected
+
+
+def test_the_key_stream_ends_after_255_blocks():
+    """HKDF (RFC 5869) allows 255 blocks of output: exactly that much is given, one byte more is refused."""
+    import hashlib
+
+    from ansible_collections.selfhosted.ai_stack.plugins.plugin_utils.secrets import SecretError, derive_bytes
+
+    longest = derive_bytes(MASTER, "p", 255 * 32)
+    assert hashlib.sha256(longest).hexdigest() == "d3ea90d21df9084d6d39bd064b7aaecdc0e616e5d2702c9fbc8031fee4c03f68"
+    with pytest.raises(SecretError, match=r"^secret derivation ran out of output \(255 blocks\)$"):
+        derive_bytes(MASTER, "p", 255 * 32 + 1)
+
+
+# The whole message, as the operator reads it.
+@pytest.mark.parametrize("purpose, fmt, length, message", [
+    ("", "hex", 32, "the purpose of a derived secret must be a non-empty string, e.g. 'redis/password'"),
+    ("p", "base32", 32, "unknown secret format 'base32': use one of hex, base64url, alnum"),
+    ("p", "hex", 15, "secret length must be a whole number from 16 to 1024, got 15"),
+])
+def test_refusal_messages_in_full(purpose, fmt, length, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        derive_secret(MASTER, purpose, fmt, length)
+    assert str(raised.value) == "derive_secret: " + message

@@ -119,3 +119,29 @@ def test_bad_domain_is_refused(domain):
 def test_error_names_the_callers_variable():
     with pytest.raises(AnsibleFilterError, match=r"ollama_routes\[0\]"):
         traefik_labels([dict(APP, port=0)], "example.com", variable="ollama_routes")
+
+
+SECRET = "Very-Secret-Passw0rd-42"
+
+
+@pytest.mark.parametrize(
+    "routes",
+    [
+        [dict(APP, auth={"users": [{"name": "ad:min", "password": SECRET}]})],
+        [dict(APP, name="App", auth={"users": [{"name": "admin", "password": SECRET}]})],
+        [[{"name": "admin", "password": SECRET}]],
+        {"auth": {"users": [{"name": "admin", "password": SECRET}]}},
+    ],
+)
+def test_problems_are_listed_without_quoting_a_password(routes):
+    """The labels are built with no_log; the problem list is what the operator sees, so it must not leak."""
+    problems = traefik_labels(routes, "example.com", salt_key=KEY, problems=True)
+    assert len(problems) == 1
+    assert SECRET not in problems[0]
+    with pytest.raises(AnsibleFilterError) as raised:
+        traefik_labels(routes, "example.com", salt_key=KEY)
+    assert str(raised.value) == problems[0]
+
+
+def test_good_routes_have_no_problems():
+    assert traefik_labels([APP], "example.com", problems=True) == []
