@@ -9,7 +9,10 @@ a removed `not`) in them side by side: the file's unit tests per mutant. The che
 touched. Docstrings and DOCUMENTATION/EXAMPLES/RETURN (ansible-test sanity checks those) are not mutated.
 
   python tests/mutation.py plugins/plugin_utils/settings.py=tests/unit/plugins/filter/test_settings_problems.py ...
-Prints each surviving mutant and `mutation score: K/N killed (P %)`; exits 1 below --min (default 85).
+Prints each surviving mutant, the score per file and `mutation score: K/N killed (P %)`; exits 1 below
+--min (default 85). Mutants listed in tests/mutation-equivalent.txt (`path:line  what  # why`) cannot be
+told apart from the original by any test (more bytes read than used, unreachable code); they are shown
+as equivalent and left out of the score. An entry that no longer matches a mutant is reported as stale.
 """
 
 import argparse
@@ -22,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections import defaultdict
 from pathlib import Path
 
 SWAPS = {
@@ -155,14 +159,48 @@ def main():
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             outcomes = list(pool.map(run, work))
+    equivalent = load_equivalent(root / EQUIVALENT_FILE)
+    per_file = defaultdict(lambda: [0, 0, 0])  # killed, survived, equivalent
     for (source, _, line, what, _), killed in outcomes:
-        if not killed:
-            print("survived  %s:%d  %s" % (source, line, what))
-    killed = sum(1 for _, dead in outcomes if dead)
-    total = len(outcomes)
-    score = 100.0 * killed / total if total else 100.0
+        key = "%s:%d  %s" % (source, line, what)
+        if killed:
+            per_file[source][0] += 1
+        elif key in equivalent:
+            per_file[source][2] += 1
+            equivalent[key] = None
+        else:
+            per_file[source][1] += 1
+            print("survived  " + key)
+    sources = {source for source, _, _, _, _ in work}
+    for key, reason in sorted(equivalent.items()):
+        if reason is not None and key.split(":", 1)[0] in sources:
+            print("stale equivalent entry (no such mutant survives): " + key)
+    for source, (dead, alive, same) in sorted(per_file.items()):
+        print("%-48s %3d mutants  %3d killed  %3d survived  %3d equivalent  %5.1f %%"
+              % (source, dead + alive + same, dead, alive, same, percent(dead, dead + alive)))
+    killed = sum(counts[0] for counts in per_file.values())
+    total = killed + sum(counts[1] for counts in per_file.values())
+    score = percent(killed, total)
     print("mutation score: %d/%d killed (%.1f %%)" % (killed, total, score))
     return 0 if score >= args.min else 1
+
+
+EQUIVALENT_FILE = "tests/mutation-equivalent.txt"
+
+
+def percent(part, whole):
+    return 100.0 * part / whole if whole else 100.0
+
+
+def load_equivalent(path):
+    """`path:line  what` -> reason, from the list of mutants no test can tell from the original."""
+    entries = {}
+    if path.exists():
+        for raw in path.read_text().splitlines():
+            text, _, reason = raw.partition("#")
+            if text.strip():
+                entries[text.strip()] = reason.strip() or "no reason given"
+    return entries
 
 
 if __name__ == "__main__":

@@ -45,11 +45,9 @@ def image_is_pinned(image):
         return False
     if match.group("digest"):
         return True
+    # "registry:5000/repo" has no tag: a tag cannot contain "/", so the port is part of the repository.
     tag = match.group("tag")
-    # "registry:5000/repo" has a colon in the registry part: the tag is after the last slash.
-    if tag is None or "/" in tag:
-        return False
-    return tag != "latest"
+    return tag is not None and tag != "latest"
 
 
 def plain_copy(value):
@@ -141,10 +139,10 @@ def service_config_hash(service, files):
         if not isinstance(entry, dict):
             contents.append(entry)
             continue
-        path = entry.get("path", "")
+        path = entry["path"]  # check_files made sure of path and content
         if any(src == "." or path == src or path.startswith(src + "/") for src in sources):
             contents.append(path)
-            contents.append(entry.get("content", ""))
+            contents.append(entry["content"])
     return config_hash(contents)
 
 

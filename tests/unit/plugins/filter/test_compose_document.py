@@ -257,3 +257,70 @@ def test_a_cpu_reservation_that_is_not_a_number_is_refused():
     resources = {"limits": {"cpus": "2", "memory": "1G"}, "reservations": {"memory": "64M", "cpus": "half"}}
     with pytest.raises(AnsibleFilterError, match="compose project 'x', service 'x': deploy.resources.reservations.cpus 'half' is not a number of CPUs"):
         compose_document("x", {"x": service(deploy={"resources": resources})}, "net")
+
+
+def test_the_config_hash_label_is_16_hex_characters_under_its_documented_name():
+    doc = compose_document("x", {"x": service()}, "net", file_contents=["a=1"])
+    label = doc["services"]["x"]["labels"]["org.aistack.config-hash"]
+    assert len(label) == 16 and int(label, 16) >= 0
+
+
+@pytest.mark.parametrize("mount", [
+    {"type": "bind", "source": "./conf", "target": "/etc/conf", "read_only": True},  # long syntax
+    "./conf:/etc/conf:ro",
+    "./conf/:/etc/conf:ro",
+    "./:/app:ro",  # the whole project directory
+])
+def test_every_way_of_mounting_a_file_counts_for_the_hash(mount):
+    def label(content):
+        files = [{"path": "conf/app.yml", "content": content}]
+        return compose_document("x", {"x": service(volumes=[mount])}, "net", file_contents=files)["services"]["x"]["labels"][CONFIG_HASH_LABEL]
+    assert label("a") != label("b")
+
+
+def test_a_mounted_directory_does_not_take_the_files_of_a_shorter_namesake():
+    def label(content):
+        files = [{"path": "data/app.yml", "content": content}, {"path": "dataX/other.yml", "content": "o"}]
+        doc = compose_document("x", {"x": service(volumes=["./dataX/:/d:ro"])}, "net", file_contents=files)
+        return doc["services"]["x"]["labels"][CONFIG_HASH_LABEL]
+    assert label("a") == label("b")
+
+
+def test_a_disabled_healthcheck_is_refused_even_with_a_test():
+    with pytest.raises(AnsibleFilterError, match="has no healthcheck"):
+        compose_document("x", {"x": service(healthcheck={"disable": True, "test": ["CMD", "true"]})}, "net")
+
+
+@pytest.mark.parametrize("image", [123, "redis@sha256:abc", ""])
+def test_an_image_that_is_no_reference_is_not_pinned(image):
+    assert image_is_pinned(image) is False
+
+
+WHERE = "compose project 'p', service 's'"
+
+
+# The whole message, as the operator reads it: the project, the service and the fix.
+@pytest.mark.parametrize("project, services, kwargs, message", [
+    ("p", {"S": service()}, {}, WHERE.replace("'s'", "'S'") + ": service names use lower-case letters, digits, '-' and '_'"),
+    ("p", {"s": "redis"}, {}, WHERE + ": a service definition must be a mapping"),
+    ("p", {"s": service(image="redis")}, {}, WHERE + ": image 'redis' is not pinned; set the role's *_container_image "
+     "to repository:tag (not latest) or repository@sha256:digest"),
+    ("p", {"s": service(healthcheck=None)}, {}, WHERE + " has no healthcheck: every container needs one (REQUIREMENTS REL2)"),
+    ("p", {"s": service(deploy={})}, {}, WHERE + ": deploy.resources needs limits.cpus, limits.memory and "
+     "reservations.memory (REQUIREMENTS REL5); set them from the role's *_resources variables"),
+    ("p", {"s": service(container_name="s")}, {}, WHERE + ": container_name breaks replicas and Swarm; remove it"),
+    ("p", {"s": service(ports=["80:80"])}, {}, WHERE + " publishes ports ['80:80']: only Traefik publishes host ports "
+     "(REQUIREMENTS B7); reach the service through the internal network or a Traefik route"),
+    ("p", {"s": service(network_mode="host")}, {}, WHERE + ": network_mode host would let the service listen on the "
+     "host's ports (REQUIREMENTS B7); use the stack network or network_mode none"),
+    ("p", {"s": service(privileged=True)}, {}, WHERE + ": privileged containers are not allowed"),
+    ("p", {"s": service(deploy={"resources": {"limits": {"cpus": "1", "memory": "1G"}, "reservations": {"memory": "1G", "cpus": "x"}}})},
+     {}, WHERE + ": deploy.resources.reservations.cpus 'x' is not a number of CPUs"),
+    ("P", {"s": service()}, {}, "compose project name 'P': use lower-case letters, digits, '-' and '_'"),
+    ("p", {}, {}, "compose project 'p' has no services"),
+    ("p", {"s": service()}, {"file_contents": [{"path": "../x", "content": ""}]},
+     "compose project 'p': every file needs a relative `path` inside the project directory (offending path: '../x')"),
+    ("p", {"s": service()}, {"file_contents": [{"path": "x.yml"}]}, "compose project 'p': file x.yml has no `content`"),
+])
+def test_refusal_messages_in_full(project, services, kwargs, message):
+    assert compose_document(project, services, "net", problems=True, **kwargs) == [message]
