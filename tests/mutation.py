@@ -116,7 +116,7 @@ def _replace(parent, old, new):
 
 
 def _make_copy(root, where):
-    for part in ("plugins", "tests/unit"):
+    for part in ("plugins", "tests/unit", "roles"):  # roles: the scripts roles run on the host
         shutil.copytree(root / part, where / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     link = where / ".cache" / "collections" / "ansible_collections" / "selfhosted" / "ai_stack"
     link.parent.mkdir(parents=True)
@@ -126,13 +126,22 @@ def _make_copy(root, where):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pairs", nargs="+", help="source.py=tests.py[,more_tests.py]")
-    parser.add_argument("--min", type=float, default=85.0)
+    parser.add_argument("pairs", nargs="*", help="source.py=tests.py[,more_tests.py]")
+    parser.add_argument("--targets", type=Path, help="a file of such pairs, one per line (# comments)")
+    parser.add_argument("--min", type=float, default=85.0, help="the overall score needed")
+    parser.add_argument("--min-utils", type=float, default=85.0,
+                        help="the score needed by plugins/plugin_utils and plugins/module_utils together")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
+    pairs = list(args.pairs)
+    if args.targets:
+        pairs += [line.split("#", 1)[0].strip() for line in args.targets.read_text().splitlines()]
+    pairs = [pair for pair in pairs if pair]
+    if not pairs:
+        parser.error("name source=tests pairs or --targets")
     work = [(source, tests.split(","), line, what, text)
-            for source, tests in (pair.split("=", 1) for pair in args.pairs)
+            for source, tests in (pair.split("=", 1) for pair in pairs)
             for line, what, text in mutants((root / source).read_text())]
     with tempfile.TemporaryDirectory(prefix="aistack-mutation-") as scratch:
         copies = queue.Queue()
@@ -178,11 +187,21 @@ def main():
     for source, (dead, alive, same) in sorted(per_file.items()):
         print("%-48s %3d mutants  %3d killed  %3d survived  %3d equivalent  %5.1f %%"
               % (source, dead + alive + same, dead, alive, same, percent(dead, dead + alive)))
+    utils = {source: counts for source, counts in per_file.items() if source.startswith(UTILS)}
+    utils_score = 100.0
+    if utils and len(utils) < len(per_file):
+        utils_killed = sum(counts[0] for counts in utils.values())
+        utils_total = utils_killed + sum(counts[1] for counts in utils.values())
+        utils_score = percent(utils_killed, utils_total)
+        print("plugin_utils + module_utils: %d/%d killed (%.1f %%)" % (utils_killed, utils_total, utils_score))
     killed = sum(counts[0] for counts in per_file.values())
     total = killed + sum(counts[1] for counts in per_file.values())
     score = percent(killed, total)
     print("mutation score: %d/%d killed (%.1f %%)" % (killed, total, score))
-    return 0 if score >= args.min else 1
+    return 0 if score >= args.min and (not utils or utils_score >= args.min_utils) else 1
+
+
+UTILS = ("plugins/plugin_utils/", "plugins/module_utils/")
 
 
 EQUIVALENT_FILE = "tests/mutation-equivalent.txt"

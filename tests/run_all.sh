@@ -36,6 +36,7 @@ MUTATION_TARGETS=(
   plugins/filter/redis_consumer_databases.py=tests/unit/plugins/filter/test_redis_consumer_databases.py
   plugins/plugin_utils/pull_follow.py=tests/unit/plugins/plugin_utils/test_pull_follow.py
   plugins/modules/compose_files.py=tests/unit/plugins/modules/test_compose_files.py
+  roles/docker/files/daemon_json_state.py=tests/unit/roles/test_daemon_json_state.py
 )
 suite_mutation() { run mutation python tests/mutation.py "${MUTATION_TARGETS[@]}"; }
 suite_sanity() { run ansible-test-sanity tests/sanity.sh; }

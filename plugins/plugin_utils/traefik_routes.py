@@ -26,11 +26,9 @@ class RouteError(ValueError):
     """A route declaration Traefik must not get; the message names the variable and the fix."""
 
 
-def check_domain(domain, variable="aistack_domain"):
+def check_domain(domain):
     if not isinstance(domain, str) or not _HOST_RE.match(domain) or "." not in domain:
-        raise RouteError(
-            "%s is %r: set it to the DNS domain the stack is served under, e.g. ai.example.com" % (variable, domain)
-        )
+        raise RouteError("aistack_domain is %r: set it to the DNS domain the stack is served under, e.g. ai.example.com" % (domain,))
     return domain
 
 
@@ -115,7 +113,7 @@ def check_route(route, where, domain):
     return route_class
 
 
-def route_labels(routes, domain, network, hasher, cdn_trusted_ips=(), variable="routes"):
+def route_labels(routes, domain, network, hasher, cdn_trusted_ips, variable):
     """Docker labels for every route of one container.
 
     hasher(password, user) returns an htpasswd line; cdn_trusted_ips, when set, adds for every
@@ -125,7 +123,7 @@ def route_labels(routes, domain, network, hasher, cdn_trusted_ips=(), variable="
     if isinstance(routes, list) and not routes:
         return {}
     domain = check_domain(domain)
-    trusted = check_ip_ranges(list(cdn_trusted_ips or []), "aistack_cdn_trusted_ips")
+    trusted = check_ip_ranges(cdn_trusted_ips or [], "aistack_cdn_trusted_ips")
     if not isinstance(routes, list):
         raise RouteError("%s must be a list of routes, got a %s" % (variable, type(routes).__name__))
     labels = {}

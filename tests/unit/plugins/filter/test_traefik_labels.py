@@ -145,3 +145,53 @@ def test_problems_are_listed_without_quoting_a_password(routes):
 
 def test_good_routes_have_no_problems():
     assert traefik_labels([APP], "example.com", problems=True) == []
+
+
+AUTH = {"users": [{"name": "admin", "password": SECRET}]}
+
+
+# The whole message, as the operator reads it: the variable, the route and the fix.
+@pytest.mark.parametrize("routes, kwargs, message", [
+    ([APP], {"domain": "localhost"}, "aistack_domain is 'localhost': set it to the DNS domain the stack is served under, e.g. ai.example.com"),
+    ([APP], {"cdn_trusted_ips": "10.0.0.0/8"}, "aistack_cdn_trusted_ips must be a list of IP addresses or CIDR ranges, got '10.0.0.0/8'"),
+    ([APP], {"cdn_trusted_ips": ["cdn"]}, "aistack_cdn_trusted_ips: 'cdn' is not an IP address or CIDR range (example: 173.245.48.0/20)"),
+    ("app", {}, "routes must be a list of routes, got a str"),
+    (["app"], {}, "routes[0] must be a mapping with name, host and port, got a str"),
+    ([dict(APP, name="App")], {}, "routes[0]: name 'App' must be lower-case letters, digits and '-'"),
+    ([dict(APP, host=None)], {}, "routes[0] (app): host None is not a DNS name"),
+    ([dict(APP, host="app.other.org")], {}, "routes[0] (app): host 'app.other.org' is not under the domain 'example.com' "
+     "(aistack_domain); use app.example.com or change the domain"),
+    ([dict(APP, **{"class": "x"})], {}, "routes[0] (app): class 'x' is unknown; use one of public, admin"),
+    ([dict(APP, service=123)], {}, "routes[0] (app): service 123 must name a Traefik service with its provider, e.g. api@internal"),
+    ([dict(APP, port=0)], {}, "routes[0] (app): port 0 must be the container's internal port (1-65535)"),
+    ([dict(APP, port=65536)], {}, "routes[0] (app): port 65536 must be the container's internal port (1-65535)"),
+    ([dict(APP, path_prefix="a b")], {}, "routes[0] (app): path_prefix 'a b' must start with / and contain no spaces or quotes"),
+    ([dict(APP, middlewares=[5])], {}, "routes[0] (app): middlewares must be a list of middleware names such as my-headers@file, got [5]"),
+    ([dict(APP, allowed_ips=[])], {}, "routes[0] (app): allowed_ips is empty; leave it out for no allow-list"),
+    ([dict(APP, auth={"users": []})], {}, "routes[0] (app): auth needs users: [{name, password}]"),
+    ([dict(APP, auth={"users": [{"name": "ad:min", "password": SECRET}]})], {},
+     "routes[0] (app): every auth user needs a name without ':', got 'ad:min'"),
+    ([dict(APP, auth={"users": [{"name": "admin"}]})], {},
+     "routes[0] (app): auth user 'admin' has no password; set one or derive it with selfhosted.ai_stack.derive_secret"),
+    ([APP, APP], {}, "routes: two routes are named 'app'; names are global in Traefik"),
+])
+def test_refusal_messages_in_full(routes, kwargs, message):
+    arguments = dict({"domain": "example.com", "salt_key": KEY}, **kwargs)
+    assert traefik_labels(routes, arguments.pop("domain"), problems=True, **arguments) == [message]
+
+
+@pytest.mark.parametrize("port", [1, 65535])
+def test_the_first_and_last_port_are_accepted(port):
+    assert traefik_labels([dict(APP, port=port)], "example.com")["traefik.http.services.app.loadbalancer.server.port"] == str(port)
+
+
+def test_the_realm_is_the_route_name_unless_set():
+    plain = traefik_labels([dict(APP, auth=AUTH)], "example.com", salt_key=KEY)
+    named = traefik_labels([dict(APP, auth=dict(AUTH, realm="stack"))], "example.com", salt_key=KEY)
+    assert plain["traefik.http.middlewares.app-auth.basicauth.realm"] == "app"
+    assert named["traefik.http.middlewares.app-auth.basicauth.realm"] == "stack"
+
+
+def test_an_address_with_host_bits_is_taken_as_its_network():
+    labels = traefik_labels([dict(APP, allowed_ips=["10.1.2.3/8"])], "example.com")
+    assert labels["traefik.http.middlewares.app-allow.ipallowlist.sourcerange"] == "10.0.0.0/8"

@@ -65,6 +65,37 @@ def test_problems_name_the_container_and_the_healthcheck_output():
     assert "redis-worker-1" in problems[1] and "exit code 137" in problems[1]
 
 
+def test_the_whole_summary_of_an_unhealthy_container():
+    assert summarize_container(inspect("redis-redis-2", health="unhealthy", log_output="NOAUTH", restarts=3)) == {
+        "name": "redis-redis-2", "project": "redis", "service": "redis", "image": "redis:7", "state": "running",
+        "health": "unhealthy", "restarts": 3, "exit_code": 0, "last_health_output": "NOAUTH"}
+
+
+def test_only_the_leading_slash_is_taken_from_the_name():
+    assert summarize_container({"Name": "/X-worker-1", "State": {}})["name"] == "X-worker-1"
+
+
+def test_a_container_without_name_restarts_or_health_output():
+    summary = summarize_container({"State": {"Status": "running", "Running": True,
+                                             "Health": {"Status": "unhealthy", "Log": [{"Output": None}]}}})
+    assert (summary["name"], summary["restarts"], summary["last_health_output"]) == ("", 0, "")
+
+
+def test_the_health_output_keeps_its_last_2000_characters():
+    summary = summarize_container(inspect("redis-redis-1", health="unhealthy", log_output="a" + "b" * 2000))
+    assert summary["last_health_output"] == "b" * 2000
+
+
+def test_problem_lines_in_full():
+    assert describe_problems([
+        summarize_container(inspect("redis-redis-2", health="unhealthy", log_output="NOAUTH", restarts=3)),
+        summarize_container(inspect("redis-worker-1", running=False, exit_code=137)),
+    ]) == [
+        "redis-redis-2 (service redis of redis): state running, health unhealthy, 3 restarts; last healthcheck said: NOAUTH",
+        "redis-worker-1 (service worker of redis): state exited, health stopped, 0 restarts; exit code 137 (see docker logs redis-worker-1)",
+    ]
+
+
 class FakeContainer:
     def __init__(self, attrs):
         self.attrs = attrs
