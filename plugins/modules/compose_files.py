@@ -105,18 +105,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-
-def bad_path(path):
-    """Why `path` cannot name a file inside the project directory, or ""."""
-    if not path:
-        return "is empty"
-    if path.startswith("/"):
-        return "is absolute"
-    if ".." in path.split("/"):
-        return "leaves the project directory"
-    if path.endswith("/"):
-        return "names a directory"
-    return ""
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.project_paths import bad_path
 
 
 def subdirectories(paths):

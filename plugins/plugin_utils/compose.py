@@ -11,6 +11,8 @@ import hashlib
 import re
 from collections.abc import Mapping
 
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.project_paths import bad_path
+
 CONFIG_HASH_LABEL = "org.aistack.config-hash"
 
 # Every service gets these unless the component sets its own value (security_opt is merged, not replaced).
@@ -152,10 +154,11 @@ def check_files(project, files):
         if not isinstance(entry, Mapping):
             continue
         path = entry.get("path")
-        if not isinstance(path, str) or not path or path.startswith("/") or ".." in path.split("/"):
+        why = bad_path(path) if isinstance(path, str) else "is not a string"
+        if why:
             raise ComposeError(
                 "compose project %r: every file needs a relative `path` inside the project directory "
-                "(offending path: %r)" % (project, path))
+                "(offending path: %r %s)" % (project, path, why))
         if "content" not in entry:
             raise ComposeError("compose project %r: file %s has no `content`" % (project, path))
 

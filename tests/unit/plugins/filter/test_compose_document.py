@@ -319,7 +319,11 @@ WHERE = "compose project 'p', service 's'"
     ("P", {"s": service()}, {}, "compose project name 'P': use lower-case letters, digits, '-' and '_'"),
     ("p", {}, {}, "compose project 'p' has no services"),
     ("p", {"s": service()}, {"file_contents": [{"path": "../x", "content": ""}]},
-     "compose project 'p': every file needs a relative `path` inside the project directory (offending path: '../x')"),
+     "compose project 'p': every file needs a relative `path` inside the project directory (offending path: '../x' leaves the project directory)"),
+    ("p", {"s": service()}, {"file_contents": [{"path": "conf/", "content": ""}]},
+     "compose project 'p': every file needs a relative `path` inside the project directory (offending path: 'conf/' names a directory)"),
+    ("p", {"s": service()}, {"file_contents": [{"path": 5, "content": ""}]},
+     "compose project 'p': every file needs a relative `path` inside the project directory (offending path: 5 is not a string)"),
     ("p", {"s": service()}, {"file_contents": [{"path": "x.yml"}]}, "compose project 'p': file x.yml has no `content`"),
 ])
 def test_refusal_messages_in_full(project, services, kwargs, message):

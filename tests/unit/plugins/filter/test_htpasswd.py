@@ -62,3 +62,48 @@ def test_known_answer_at_the_default_cost_12():
     # Issue 12: hard-coded, so a lowered cost or a changed salt derivation fails here.
     line = htpasswd("s3cret-pass", "admin", "k" * 32)
     assert line == "admin:$2y$12$/34DHM4oia4EQbdwagIZieaH5kpMJKMoRQveFlSIU9WwULUsTy80q"
+
+
+class RecordingBcrypt:
+    """Stands in for passlib's bcrypt where only the arguments matter (a cost of 16 takes seconds)."""
+
+    def __init__(self):
+        self.calls = []
+
+    def using(self, **settings):
+        self.calls.append(settings)
+        return self
+
+    def hash(self, password):
+        return "$2y$hash"
+
+
+@pytest.mark.parametrize("rounds", [4, 16])
+def test_the_first_and_last_cost_are_accepted(monkeypatch, rounds):
+    import ansible_collections.selfhosted.ai_stack.plugins.filter.htpasswd as plugin
+    fake = RecordingBcrypt()
+    monkeypatch.setattr(plugin, "_bcrypt", fake)
+    assert plugin.htpasswd("pw", "admin", "k" * 32, rounds) == "admin:$2y$hash"
+    assert fake.calls[0]["rounds"] == rounds and fake.calls[0]["ident"] == "2y"
+
+
+# The whole message, as the operator reads it.
+@pytest.mark.parametrize("password, user, key, rounds, message", [
+    ("", "admin", "k" * 32, 12, "htpasswd: the password for user 'admin' is empty; set one or derive it with derive_secret"),
+    ("pw", "ad:min", "k" * 32, 12, "htpasswd: the user name must be a non-empty string without ':', got 'ad:min'"),
+    ("pw", "admin", "k" * 32, 17, "htpasswd: rounds must be a whole number from 4 to 16, got 17"),
+    ("pw", "admin", "short", 12, "htpasswd: aistack_secret_key is 5 characters long"),
+])
+def test_refusal_messages_in_full(password, user, key, rounds, message):
+    import ansible_collections.selfhosted.ai_stack.plugins.filter.htpasswd as plugin
+    with pytest.raises(AnsibleFilterError) as raised:
+        plugin.htpasswd(password, user, key, rounds)
+    assert str(raised.value).startswith(message)
+
+
+def test_without_passlib_the_message_says_how_to_install_it(monkeypatch):
+    import ansible_collections.selfhosted.ai_stack.plugins.filter.htpasswd as plugin
+    monkeypatch.setattr(plugin, "_bcrypt", None)
+    with pytest.raises(AnsibleFilterError) as raised:
+        plugin.htpasswd("pw", "admin", "k" * 32)
+    assert str(raised.value) == "htpasswd: passlib and bcrypt are required on the controller (pip install -r requirements.txt)"

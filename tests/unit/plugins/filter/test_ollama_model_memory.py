@@ -80,3 +80,43 @@ def test_variable_names_follow_the_caller():
 @pytest.mark.parametrize("text, size", [("8.0B", 8.0), ("137M", 0.137), ("8x7b", 56.0), ("latest", None), ("q4", None)])
 def test_parse_size(text, size):
     assert parse_size(text) == size
+
+
+# The size table's every edge (issue 12: a moved boundary changes which models fit).
+@pytest.mark.parametrize("parameters, gigabytes", [
+    (1.5, 2), (1.6, 4), (4, 4), (4.1, 8), (9, 8), (9.1, 16), (14, 16), (14.1, 32), (34, 32), (34.1, 64),
+    (72, 64), (72.1, 73), (405, 405),
+])
+def test_memory_for_every_edge_of_the_table(parameters, gigabytes):
+    from ansible_collections.selfhosted.ai_stack.plugins.filter.ollama_model_memory import memory_for
+    assert memory_for(parameters) == gigabytes
+
+
+def test_a_model_needing_exactly_the_limit_fits():
+    assert ollama_model_memory(["llama3.1:8b"], 8 * 1024)[0]["memory_gb"] == 8
+    with pytest.raises(AnsibleFilterError):
+        ollama_model_memory(["llama3.1:8b"], 8 * 1024 - 1)
+
+
+def test_a_name_with_a_registry_port_gets_the_latest_tag():
+    from ansible_collections.selfhosted.ai_stack.plugins.filter.ollama_model_memory import normalize
+    assert normalize("registry.local:5000/library/phi3") == "registry.local:5000/library/phi3:latest"
+    assert normalize("registry.local:5000/library/phi3:3.8b") == "registry.local:5000/library/phi3:3.8b"
+
+
+# The whole message, as the operator reads it.
+@pytest.mark.parametrize("models, limit, kwargs, message", [
+    ("llama3.1:8b", 8192, {}, "ollama_models must be a list of model names such as llama3.1:8b, got 'llama3.1:8b'"),
+    (["llama3.1:8b"], "lots", {}, "ollama_resources_limits_memory_mb must be a number of MB, got 'lots'"),
+    (["-bad"], 8192, {}, "ollama_models: '-bad' is not a model name (e.g. llama3.1:8b or nomic-embed-text)"),
+    (["mystery"], 8192, {}, "ollama_models: cannot tell how much memory 'mystery' needs - its name has no size such as 8b "
+     "or 135m and it is neither on the server nor in ollama_model_parameters. Check the name on ollama.com/library; "
+     "if it is right, add it to ollama_model_memory_gb, e.g. {'mystery:latest': 8}"),
+    (["mystery"], 4096, {"memory_gb": {"mystery": 6}}, "ollama_models: mystery needs about 6 GB of memory (set in "
+     "ollama_model_memory_gb) but ollama_resources_limits_memory_mb is 4096 MB: pick a smaller model (e.g. a 3b or 1b "
+     "variant) or raise ollama_resources_limits_memory_mb on a host that has the memory"),
+])
+def test_refusal_messages_in_full(models, limit, kwargs, message):
+    with pytest.raises(AnsibleFilterError) as raised:
+        ollama_model_memory(models, limit, **kwargs)
+    assert str(raised.value) == message

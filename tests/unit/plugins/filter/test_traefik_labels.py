@@ -195,3 +195,9 @@ def test_the_realm_is_the_route_name_unless_set():
 def test_an_address_with_host_bits_is_taken_as_its_network():
     labels = traefik_labels([dict(APP, allowed_ips=["10.1.2.3/8"])], "example.com")
     assert labels["traefik.http.middlewares.app-allow.ipallowlist.sourcerange"] == "10.0.0.0/8"
+
+
+def test_auth_without_a_salt_key_names_the_variable():
+    with pytest.raises(AnsibleFilterError) as raised:
+        traefik_labels([dict(APP, auth=AUTH)], "example.com", variable="myapp_routes")
+    assert str(raised.value) == "myapp_routes: routes with auth need salt_key=aistack_secret_key"

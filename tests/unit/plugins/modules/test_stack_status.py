@@ -127,7 +127,8 @@ def test_collect_filters_projects_and_sorts():
     assert client.containers.calls == [(True, {"label": ["com.docker.compose.project"]})]
 
 
-def run_module(monkeypatch, capsys, items, **params):
+def run_module(monkeypatch, capsys, items, _record=None, _docker="fake", **params):
+    """Runs the module against a fake Docker SDK; `items` is the inspect data, or an exception to raise."""
     from ansible.module_utils import basic
     from ansible.module_utils.common.text.converters import to_bytes
 
@@ -138,9 +139,13 @@ def run_module(monkeypatch, capsys, items, **params):
     class FakeDocker:
         @staticmethod
         def DockerClient(base_url):
+            if _record is not None:
+                _record.append(base_url)
+            if isinstance(items, Exception):
+                raise items
             return FakeClient(items)
 
-    monkeypatch.setattr(stack_status, "docker", FakeDocker)
+    monkeypatch.setattr(stack_status, "docker", FakeDocker if _docker == "fake" else _docker)
     with pytest.raises(SystemExit) as exit_info:
         stack_status.main()
     return exit_info.value.code, json.loads(capsys.readouterr().out)
@@ -160,3 +165,31 @@ def test_module_reports_without_failing_by_default(monkeypatch, capsys):
     code, out = run_module(monkeypatch, capsys, items)
     assert code == 0
     assert out["unhealthy"] and out["containers"][0]["health"] == "unhealthy"
+
+
+def test_the_module_asks_the_default_docker_host(monkeypatch, capsys):
+    asked = []
+    code, out = run_module(monkeypatch, capsys, [inspect("redis-redis-1", health="healthy")], _record=asked)
+    assert code == 0 and asked == ["unix:///var/run/docker.sock"]
+
+
+def test_the_module_names_the_docker_host_it_could_not_read(monkeypatch, capsys):
+    code, out = run_module(monkeypatch, capsys, RuntimeError("connection refused"), docker_host="tcp://10.0.0.9:2375")
+    assert code == 1
+    assert out["msg"] == "cannot read containers from tcp://10.0.0.9:2375: connection refused"
+
+
+def test_the_module_lists_every_problem_in_its_failure(monkeypatch, capsys):
+    items = [inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH"), inspect("redis-worker-1", running=False)]
+    code, out = run_module(monkeypatch, capsys, items, fail_on_unhealthy=True)
+    assert out["msg"] == "not healthy: " + " | ".join(describe_problems([summarize_container(i) for i in items]))
+
+
+def test_without_the_docker_sdk_the_module_says_which_package(monkeypatch, capsys):
+    code, out = run_module(monkeypatch, capsys, [], _docker=None)
+    assert code == 1 and "docker (python3-docker)" in out["msg"]
+
+
+def test_the_module_runs_in_check_mode(monkeypatch, capsys):
+    code, out = run_module(monkeypatch, capsys, [inspect("redis-redis-1", health="healthy")], _ansible_check_mode=True)
+    assert code == 0 and not out.get("skipped") and out["containers"][0]["name"] == "redis-redis-1"
