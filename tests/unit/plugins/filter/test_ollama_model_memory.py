@@ -120,3 +120,8 @@ def test_refusal_messages_in_full(models, limit, kwargs, message):
     with pytest.raises(AnsibleFilterError) as raised:
         ollama_model_memory(models, limit, **kwargs)
     assert str(raised.value) == message
+
+
+def test_a_size_in_the_namespace_is_not_the_models():
+    from ansible_collections.selfhosted.ai_stack.plugins.filter.ollama_model_memory import size_from_name
+    assert size_from_name("hf.co/team-70b-lab/phi-3b:latest") == 3.0

@@ -163,3 +163,10 @@ def test_secret_content_is_masked_in_the_result(tmp_path, monkeypatch, capsys):
 ])
 def test_subdirectories_parents_first(paths, expected):
     assert compose_files.subdirectories(paths) == expected
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_creating_the_directory_alone_is_a_change(tmp_path, monkeypatch, capsys, check):
+    # 0700 is also the mode it is created with, so only the creation itself can report the change.
+    code, out = run(monkeypatch, capsys, tmp_path / "p", [], check=check, directory_mode="0700")
+    assert code == 0 and out["changed"] is True and out["directory_created"] is True

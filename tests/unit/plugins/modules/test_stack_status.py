@@ -187,9 +187,15 @@ def test_the_module_lists_every_problem_in_its_failure(monkeypatch, capsys):
 
 def test_without_the_docker_sdk_the_module_says_which_package(monkeypatch, capsys):
     code, out = run_module(monkeypatch, capsys, [], _docker=None)
-    assert code == 1 and "docker (python3-docker)" in out["msg"]
+    assert code == 1 and "(docker (python3-docker))" in out["msg"]
 
 
 def test_the_module_runs_in_check_mode(monkeypatch, capsys):
     code, out = run_module(monkeypatch, capsys, [inspect("redis-redis-1", health="healthy")], _ansible_check_mode=True)
     assert code == 0 and not out.get("skipped") and out["containers"][0]["name"] == "redis-redis-1"
+
+
+def test_the_module_reports_only_the_projects_asked_for(monkeypatch, capsys):
+    items = [inspect("redis-redis-1", health="healthy"), inspect("n8n-worker-1", project="n8n", running=False)]
+    code, out = run_module(monkeypatch, capsys, items, projects=["redis"], fail_on_unhealthy=True)
+    assert code == 0 and [c["name"] for c in out["containers"]] == ["redis-redis-1"]
