@@ -41,17 +41,63 @@ MUTATION_TARGETS=(
 suite_mutation() { run mutation python tests/mutation.py "${MUTATION_TARGETS[@]}"; }
 suite_sanity() { run ansible-test-sanity tests/sanity.sh; }
 suite_build()  { run galaxy-build ansible-galaxy collection build --force --output-path .cache/dist; }
+# The scenarios, longest first (tests/molecule/README.md), so that the two lanes end together.
+SCENARIO_ORDER=(site ollama postgres traefik redis docker host_tuning compose_project)
+# Two at a time: a scenario keeps about one core busy (most of it waits on containers). Scenarios
+# that change this machine's kernel settings (sysctls, THP) take KERNEL_LOCK, never side by side.
+MOLECULE_JOBS=${MOLECULE_JOBS:-2}
+KERNEL_SCENARIOS=" site host_tuning "
+LOG_DIR=.cache/test-logs
+KERNEL_LOCK=$PWD/$LOG_DIR/kernel.lock
+
+scenario_command() {  # scenario_command ROLE: the command that tests one scenario
+  local lock=()
+  [[ $KERNEL_SCENARIOS == *" $1 "* ]] && lock=(flock "$KERNEL_LOCK")
+  if [ "$1" = site ]; then
+    echo "${lock[*]} molecule test -s site"
+  else
+    echo "cd roles/$1 && ${lock[*]} molecule test"
+  fi
+}
+
+# Runs the scenarios MOLECULE_JOBS at a time, each into its own log; prints a line per finished
+# scenario and, at the end, the log of each one that failed.
+run_scenarios_side_by_side() {
+  mkdir -p "$LOG_DIR"
+  local -A name_of=() start_of=()
+  local role pid name rc running=0 failed_logs=()
+  finish_one() {
+    wait -n -p pid; rc=$?
+    name=${name_of[$pid]}; running=$((running - 1))
+    if [ "$rc" -eq 0 ]; then
+      passed+=("$name"); printf -- '----- %s passed (%ss)\n' "$name" $((SECONDS - ${start_of[$pid]}))
+    else
+      failed+=("$name"); failed_logs+=("$LOG_DIR/$name.log")
+      printf -- '----- %s FAILED (%ss, log %s)\n' "$name" $((SECONDS - ${start_of[$pid]})) "$LOG_DIR/$name.log"
+    fi
+  }
+  for role in "$@"; do
+    [ "$running" -lt "$MOLECULE_JOBS" ] || finish_one
+    bash -c "$(scenario_command "$role")" > "$LOG_DIR/molecule-$role.log" 2>&1 &
+    name_of[$!]=molecule-$role; start_of[$!]=$SECONDS; running=$((running + 1))
+    printf '===== molecule-%s started =====\n' "$role"
+  done
+  while [ "$running" -gt 0 ]; do finish_one; done
+  local log
+  for log in "${failed_logs[@]}"; do printf '\n===== %s =====\n' "$log"; cat "$log"; done
+}
+
 suite_molecule() {
   run test-images tests/images/build.sh || return
-  local role
-  for role in ${1:-$(scenario_roles)}; do
-    if [ "$role" = site ]; then
-      run molecule-site molecule test -s site
-    else
-      run "molecule-$role" bash -c "cd roles/$role && molecule test"
-    fi
+  if [ -n "${1:-}" ]; then
+    run "molecule-$1" bash -c "$(scenario_command "$1")"
+    return
+  fi
+  local known=" ${SCENARIO_ORDER[*]} " role
+  for role in $(scenario_roles); do  # a new role's scenario must be placed in SCENARIO_ORDER
+    [[ $known == *" $role "* ]] || { failed+=("molecule-$role (not in SCENARIO_ORDER)"); }
   done
-  [ -n "${1:-}" ] || run molecule-site molecule test -s site
+  run_scenarios_side_by_side "${SCENARIO_ORDER[@]}"
 }
 
 case "${1:-all}" in
