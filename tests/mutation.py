@@ -116,7 +116,7 @@ def _replace(parent, old, new):
 
 
 def _make_copy(root, where):
-    for part in ("plugins", "tests/unit", "roles"):  # roles: the scripts roles run on the host
+    for part in ("plugins", "tests/unit", "tests/images", "roles"):  # roles: scripts run on the host; tests/images: the contract check
         shutil.copytree(root / part, where / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
     link = where / ".cache" / "collections" / "ansible_collections" / "selfhosted" / "ai_stack"
     link.parent.mkdir(parents=True)
