@@ -47,13 +47,19 @@ SCENARIO_ORDER=(site ollama postgres traefik redis docker host_tuning compose_pr
 # Two at a time: a scenario keeps about one core busy (most of it waits on containers). Scenarios
 # that change this machine's kernel settings (sysctls, THP) take KERNEL_LOCK, never side by side.
 MOLECULE_JOBS=${MOLECULE_JOBS:-2}
-KERNEL_SCENARIOS=" site host_tuning "
 LOG_DIR=.cache/test-logs
 KERNEL_LOCK=$PWD/$LOG_DIR/kernel.lock
 
+# The platform's `changes_kernel: true` (tests/molecule/create.yml records and restores for it too).
+scenario_changes_kernel() {  # scenario_changes_kernel ROLE
+  local file=roles/$1/molecule/default/molecule.yml
+  [ "$1" != site ] || file=molecule/site/molecule.yml
+  grep -Eq '^ +changes_kernel: true' "$file"
+}
+
 scenario_command() {  # scenario_command ROLE: the command that tests one scenario
   local lock=()
-  [[ $KERNEL_SCENARIOS == *" $1 "* ]] && lock=(flock "$KERNEL_LOCK")
+  if scenario_changes_kernel "$1"; then lock=(flock "$KERNEL_LOCK"); fi
   if [ "$1" = site ]; then
     echo "${lock[*]} molecule test -s site"
   else
