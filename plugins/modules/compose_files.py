@@ -19,6 +19,8 @@ description:
     place, so a crash leaves either the old or the new content, never a mix; the temporary file is
     created mode 0600, so a secret is never readable by others, not even for a moment.
   - Files that are not listed are left alone.
+  - Given I(project), it also reports whether the project already runs these files (I(deployed)), so
+    an unchanged re-run can skip C(docker compose up). It reads the Engine API over its unix socket.
 author:
   - selfhosted.ai_stack contributors (@selfhosted)
 options:
@@ -68,6 +70,27 @@ options:
         description: The content is a secret; it never appears in a diff.
         type: bool
         default: true
+  project:
+    description:
+      - The Compose project name. When set, the result has I(digest), I(deployed) and
+        I(deployment_problems).
+      - Deployed means the marker file C(.applied) in I(directory) holds the digest of exactly these
+        files (the caller writes it after a successful apply), and every one of I(services) has a running
+        container, healthy when it has a health check, on the image its reference names now, and the
+        project has no other container.
+    type: str
+  services:
+    description: The service names of the project's Compose document.
+    type: list
+    elements: str
+    default: []
+  network:
+    description: A Docker network whose existence is reported as I(network_exists).
+    type: str
+  docker_host:
+    description: The Engine's socket; only C(unix://) is read, anything else counts as not deployed.
+    type: str
+    default: unix:///var/run/docker.sock
 attributes:
   check_mode:
     description: Reports what would change without writing.
@@ -97,14 +120,36 @@ directory_created:
   description: The project directory did not exist before (in check mode, it still does not).
   returned: always
   type: bool
+digest:
+  description: sha256 over the path, content, owner, group and mode of every file; the marker's content after an apply.
+  returned: when I(project) is set
+  type: str
+deployed:
+  description: The project runs exactly these files (see I(project)); C(docker compose up) would change nothing.
+  returned: when I(project) is set
+  type: bool
+deployment_problems:
+  description: Why the project is not I(deployed); empty when it is.
+  returned: when I(project) is set
+  type: list
+  elements: str
+  sample: ["redis has no container"]
+network_exists:
+  description: Whether I(network) exists.
+  returned: when I(network) is set
+  type: bool
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_native
 
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.compose_state import (
+    MARKER, deployment_problems, files_digest)
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.engine_api import (
+    EngineClient, EngineUnavailable, socket_path)
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.file_writer import (
+    FILE_OPTIONS, FileWriter, read_bytes, unmask_plain_contents)
 from ansible_collections.selfhosted.ai_stack.plugins.module_utils.project_paths import bad_path
 
 
@@ -119,67 +164,13 @@ def subdirectories(paths):
     return sorted(wanted, key=lambda d: (d.count("/"), d))
 
 
-def read_bytes(path):
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
-
-
-def file_args(path, owner, group, mode):
-    return dict(path=path, owner=owner, group=group, mode=mode,
-                secontext=None, attributes=None)
-
-
 class ComposeFiles(object):
     def __init__(self, module):
         self.module = module
         self.directory = module.params["directory"]
         self.directory_args = (module.params["directory_owner"], module.params["directory_group"],
                                module.params["directory_mode"])
-        self.changed_files = []
-        self.diffs = []
-        self.changed = False
-
-    def ensure_directory(self, path):
-        """Create `path` (and parents) when missing; fix owner and mode. Returns True when it was missing."""
-        missing = not os.path.isdir(path)
-        if missing:
-            self.changed = True
-            if self.module.check_mode:
-                return True
-            parent = os.path.dirname(path.rstrip("/"))
-            if parent and not os.path.isdir(parent):
-                os.makedirs(parent)
-            os.mkdir(path, 0o700)
-        self.changed = self.module.set_fs_attributes_if_different(
-            file_args(path, *self.directory_args), self.changed)
-        return missing
-
-    def write(self, entry, directory_missing):
-        dest = os.path.join(self.directory, entry["path"])
-        wanted = to_bytes(entry["content"], errors="surrogate_or_strict")
-        current = None if directory_missing else read_bytes(dest)
-        changed = current != wanted
-        if changed and not self.module.check_mode:
-            handle, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".compose_files.")
-            try:
-                os.write(handle, wanted)
-            finally:
-                os.close(handle)
-            self.module.atomic_move(tmp, dest)
-        if not (self.module.check_mode and current is None):
-            changed = self.module.set_fs_attributes_if_different(
-                file_args(dest, entry["owner"], entry["group"], entry["mode"]), changed)
-        if changed:
-            self.changed = True
-            self.changed_files.append(entry["path"])
-            if not entry["secret"] and current != wanted:
-                self.diffs.append(dict(
-                    before_header=dest, after_header=dest,
-                    before=to_native(current or b"", errors="surrogate_or_strict"),
-                    after=entry["content"]))
+        self.writer = FileWriter(module)
 
     def run(self):
         entries = self.module.params["files"]
@@ -192,16 +183,55 @@ class ComposeFiles(object):
         duplicates = sorted(set(p for p in paths if paths.count(p) > 1))
         if duplicates:
             self.module.fail_json(msg="compose_files: %s listed more than once" % ", ".join(duplicates))
-        directory_created = self.ensure_directory(self.directory)
+        writer = self.writer
+        directory_created = writer.ensure_directory(self.directory, *self.directory_args)
         for sub in subdirectories(paths):
             if not (directory_created and self.module.check_mode):
-                self.ensure_directory(os.path.join(self.directory, sub))
+                writer.ensure_directory(os.path.join(self.directory, sub), *self.directory_args)
         for entry in entries:
-            self.write(entry, directory_created and self.module.check_mode)
-        result = dict(changed=self.changed, changed_files=self.changed_files,
+            writer.write(os.path.join(self.directory, entry["path"]), entry, entry["path"],
+                         directory_created and self.module.check_mode)
+        result = dict(changed=writer.changed, changed_files=writer.changed_files,
                       directory_created=directory_created)
+        if self.module.params["project"]:
+            result.update(self.deployment(entries))
+        elif self.module.params["network"]:
+            result["network_exists"] = self.engine_reads(lambda client: client.network_exists(
+                self.module.params["network"]), False)
         if self.module._diff:
-            result["diff"] = self.diffs
+            result["diff"] = writer.diffs
+        return result
+
+    def engine_reads(self, read, fallback):
+        path = socket_path(self.module.params["docker_host"])
+        if path is None:
+            return fallback
+        try:
+            return read(EngineClient(path))
+        except EngineUnavailable:
+            return fallback
+
+    def deployment(self, entries):
+        params = self.module.params
+        digest = files_digest(entries)
+        marker = read_bytes(os.path.join(self.directory, MARKER))
+        problems = []
+        if marker is None:
+            problems.append("no apply of %s has finished yet" % self.directory)
+        elif marker.decode("utf-8", "replace").strip() != digest:
+            problems.append("the files changed since the last apply")
+
+        def read(client):
+            containers = client.project_containers(params["project"])
+            images = dict((c.get("Image"), client.image_id(c.get("Image"))) for c in containers)
+            network = client.network_exists(params["network"]) if params["network"] else None
+            return deployment_problems(params["services"], containers, images), network
+
+        found, network = self.engine_reads(read, (["the Docker Engine does not answer at %s" % params["docker_host"]],
+                                                  False))
+        result = dict(digest=digest, deployed=not (problems + found), deployment_problems=problems + found)
+        if params["network"]:
+            result["network_exists"] = network
         return result
 
 
@@ -212,23 +242,16 @@ def main():
             directory_mode=dict(type="str", default="0750"),
             directory_owner=dict(type="str", default="root"),
             directory_group=dict(type="str", default="root"),
-            files=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="str", required=True),
-                content=dict(type="str", required=True, no_log=True),
-                owner=dict(type="str", default="root"),
-                group=dict(type="str", default="root"),
-                mode=dict(type="str", default="0600"),
-                secret=dict(type="bool", default=True),
-            )),
+            files=dict(type="list", elements="dict", default=[],
+                       options=dict(path=dict(type="str", required=True), **FILE_OPTIONS)),
+            project=dict(type="str"),
+            services=dict(type="list", elements="str", default=[]),
+            network=dict(type="str"),
+            docker_host=dict(type="str", default="unix:///var/run/docker.sock"),
         ),
         supports_check_mode=True,
     )
-    # Every content is no_log, so none reaches the target's journal; contents marked not secret are
-    # unmasked again for the result, so their diff can be shown.
-    secrets = set(entry["content"] for entry in module.params["files"] if entry["secret"])
-    for entry in module.params["files"]:
-        if entry["content"] not in secrets:
-            module.no_log_values.discard(entry["content"])
+    unmask_plain_contents(module, module.params["files"])
     module.exit_json(**ComposeFiles(module).run())
 
 

@@ -170,3 +170,113 @@ def test_creating_the_directory_alone_is_a_change(tmp_path, monkeypatch, capsys,
     # 0700 is also the mode it is created with, so only the creation itself can report the change.
     code, out = run(monkeypatch, capsys, tmp_path / "p", [], check=check, directory_mode="0700")
     assert code == 0 and out["changed"] is True and out["directory_created"] is True
+
+
+# Whether the project already runs these files (issue 11: an unchanged re-run skips `docker compose up`).
+
+@pytest.fixture
+def engine(request):
+    import shutil
+    import tempfile
+    from engine_api_double import EngineApiDouble
+    directory = tempfile.mkdtemp(prefix="engine", dir="/tmp")
+    servers = []
+
+    def start(answers):
+        server = EngineApiDouble(os.path.join(directory, "docker.sock"), answers)
+        servers.append(server)
+        return "unix://" + server.server_address
+    yield start
+    for server in servers:
+        server.stop()
+    shutil.rmtree(directory)
+
+
+def project_answers(status="Up 1 minute (healthy)", networks=("aistack",)):
+    from ansible_collections.selfhosted.ai_stack.plugins.module_utils.engine_api import quote
+    filters = json.dumps({"label": ["com.docker.compose.project=p"]})
+    containers = [{"Names": ["/p-app-1"], "State": "running", "Status": status, "Image": "app:1", "ImageID": "sha256:a",
+                   "Labels": {"com.docker.compose.project": "p", "com.docker.compose.service": "app"}}]
+    answers = {"/containers/json?all=1&filters=" + quote(filters, safe=""): (200, containers),
+               "/images/app:1/json": (200, {"Id": "sha256:a"})}
+    answers.update(("/networks/" + name, (200, {"Name": name})) for name in networks)
+    return answers
+
+
+def deploy(monkeypatch, capsys, directory, docker_host, check=False, files=FILES, **extra):
+    params = dict(project="p", services=["app"], network="aistack", docker_host=docker_host, **extra)
+    return run(monkeypatch, capsys, directory, files, check=check, **params)
+
+
+def test_without_a_project_nothing_is_read_from_the_engine(tmp_path, monkeypatch, capsys):
+    code, out = run(monkeypatch, capsys, tmp_path, FILES)
+    assert code == 0 and not {"digest", "deployed", "deployment_problems", "network_exists"} & set(out)
+
+
+def test_a_project_never_applied_is_not_deployed_even_when_it_runs(tmp_path, monkeypatch, capsys, engine):
+    code, out = deploy(monkeypatch, capsys, tmp_path, engine(project_answers()))
+    assert code == 0 and out["deployed"] is False and out["network_exists"] is True
+    assert out["deployment_problems"] == ["no apply of %s has finished yet" % tmp_path]
+
+
+def test_the_applied_files_running_healthy_are_deployed(tmp_path, monkeypatch, capsys, engine):
+    host = engine(project_answers())
+    code, out = deploy(monkeypatch, capsys, tmp_path, host)
+    (tmp_path / ".applied").write_text(out["digest"] + "\n")
+    code, out = deploy(monkeypatch, capsys, tmp_path, host)
+    assert code == 0 and out["changed"] is False
+    assert out["deployed"] is True and out["deployment_problems"] == [] and out["network_exists"] is True
+
+
+def test_a_file_written_but_never_applied_is_not_deployed(tmp_path, monkeypatch, capsys, engine):
+    # A run killed between the write and the apply leaves the files right; the marker still tells.
+    host = engine(project_answers())
+    code, out = deploy(monkeypatch, capsys, tmp_path, host)
+    (tmp_path / ".applied").write_text(out["digest"] + "\n")
+    changed = [FILES[0], dict(FILES[1], content="port 2\n")]
+    deploy(monkeypatch, capsys, tmp_path, host, files=changed)
+    code, out = deploy(monkeypatch, capsys, tmp_path, host, files=changed)
+    assert out["changed"] is False and out["deployed"] is False
+    assert out["deployment_problems"] == ["the files changed since the last apply"]
+
+
+@pytest.mark.parametrize("status, problem", [
+    ("Up 1 minute (unhealthy)", "p-app-1 is unhealthy"),
+    ("Up 1 second (health: starting)", "p-app-1 is starting"),
+])
+def test_applied_but_not_healthy_is_not_deployed(tmp_path, monkeypatch, capsys, engine, status, problem):
+    host = engine(project_answers(status=status))
+    code, out = deploy(monkeypatch, capsys, tmp_path, host)
+    (tmp_path / ".applied").write_text(out["digest"])
+    code, out = deploy(monkeypatch, capsys, tmp_path, host)
+    assert out["deployed"] is False and out["deployment_problems"] == [problem]
+
+
+def test_check_mode_reports_the_deployment_without_writing(tmp_path, monkeypatch, capsys, engine):
+    code, out = deploy(monkeypatch, capsys, tmp_path / "p", engine(project_answers(networks=())), check=True)
+    assert out["deployed"] is False and out["network_exists"] is False and not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize("docker_host", ["unix:///nonexistent/docker.sock", "tcp://127.0.0.1:2375"])
+def test_no_engine_is_not_deployed(tmp_path, monkeypatch, capsys, docker_host):
+    (tmp_path / ".applied").write_text("x")
+    code, out = deploy(monkeypatch, capsys, tmp_path, docker_host)
+    assert code == 0 and out["deployed"] is False and out["network_exists"] is False
+    assert out["deployment_problems"] == ["the files changed since the last apply",
+                                          "the Docker Engine does not answer at %s" % docker_host]
+
+
+def test_the_network_alone_can_be_asked_for(tmp_path, monkeypatch, capsys, engine):
+    host = engine(project_answers(networks=("aistack",)))
+    code, out = run(monkeypatch, capsys, tmp_path, FILES, network="aistack", docker_host=host)
+    assert out["network_exists"] is True and "deployed" not in out
+    code, out = run(monkeypatch, capsys, tmp_path, FILES, network="other", docker_host=host)
+    assert out["network_exists"] is False
+    code, out = run(monkeypatch, capsys, tmp_path, FILES, network="aistack", docker_host="unix:///nonexistent.sock")
+    assert out["network_exists"] is False
+
+
+def test_a_project_without_a_network_reports_none(tmp_path, monkeypatch, capsys, engine):
+    host = engine(project_answers())
+    code, out = run(monkeypatch, capsys, tmp_path, FILES, project="p", services=["app"], docker_host=host)
+    assert "network_exists" not in out and out["deployed"] is False

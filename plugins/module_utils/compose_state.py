@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.ai_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Whether a Compose project already runs what its files describe, so an unchanged re-run can skip
+`docker compose up` (issue 11). Read on the host by the compose_files module from the Engine API.
+
+A project is deployed when the last apply of exactly these files finished (the marker holds their
+digest) and every service has a running container, healthy when it has a health check, on the image
+its reference names now. Anything else, and `docker compose up` runs as before.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+MARKER = ".applied"
+
+
+def files_digest(entries):
+    """One sha256 over every file's path, content, owner, group and mode, in path order."""
+    wanted = sorted([entry["path"], entry["content"], str(entry["owner"]), str(entry["group"]), str(entry["mode"])]
+                    for entry in entries)
+    return hashlib.sha256(json.dumps(wanted, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def container_health(status):
+    """healthy, unhealthy, starting or none, from the Engine's status text ("Up 5 minutes (healthy)")."""
+    if "(healthy)" in status:
+        return "healthy"
+    if "(unhealthy)" in status:
+        return "unhealthy"
+    if "(health: starting)" in status:
+        return "starting"
+    return "none"
+
+
+def deployment_problems(services, containers, image_ids):
+    """Why the running containers differ from `services` (names), [] when they match.
+
+    `containers` are the Engine's /containers/json entries of the project; `image_ids` maps each
+    image reference they name to the id it points to now (None when the image is gone).
+    """
+    problems = []
+    for service in services:
+        mine = [c for c in containers if (c.get("Labels") or {}).get(SERVICE_LABEL) == service]
+        if not mine:
+            problems.append("%s has no container" % service)
+            continue
+        for container in mine:
+            name = ((container.get("Names") or ["?"])[0]).lstrip("/")
+            health = container_health(container.get("Status") or "")
+            if container.get("State") != "running":
+                problems.append("%s is %s" % (name, container.get("State")))
+            elif health not in ("healthy", "none"):
+                problems.append("%s is %s" % (name, health))
+            elif image_ids.get(container.get("Image")) != container.get("ImageID"):
+                problems.append("%s runs an older image than %s" % (name, container.get("Image")))
+    for container in containers:
+        if (container.get("Labels") or {}).get(SERVICE_LABEL) not in services:
+            problems.append("%s belongs to no service of the project" % ((container.get("Names") or ["?"])[0]).lstrip("/"))
+    return problems
