@@ -1,0 +1,190 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.ai_stack contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: host_files
+short_description: Write a role's host files and directories, and read the host values it compares, in one step
+version_added: 0.3.0
+description:
+  - Makes directories and whole files anywhere on the host match (content, owner, group, mode), and
+    reads small files such as C(/proc/sys) values, in one round trip instead of one per file
+    (REQUIREMENTS B8, issue 11). A role's unchanged re-run then costs one module call for its files.
+  - Files are written as the M(selfhosted.ai_stack.compose_files) module writes them, atomically through a
+    0600 temporary file in the same directory.
+  - The parent directory of every file must exist or be listed in I(directories).
+author:
+  - selfhosted.ai_stack contributors (@selfhosted)
+options:
+  directories:
+    description: Directories to create when missing and whose owner, group and mode are fixed, before any file is written.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path.
+        type: path
+        required: true
+      owner:
+        description: Owner name or uid.
+        type: str
+        default: root
+      group:
+        description: Group name or gid.
+        type: str
+        default: root
+      mode:
+        description: Octal mode.
+        type: str
+        default: "0755"
+  files:
+    description: Whole files.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Absolute path.
+        type: path
+        required: true
+      content:
+        description: The whole content of the file.
+        type: str
+        required: true
+      owner:
+        description: Owner name or uid.
+        type: str
+        default: root
+      group:
+        description: Group name or gid.
+        type: str
+        default: root
+      mode:
+        description: Octal mode.
+        type: str
+        default: "0600"
+      secret:
+        description: The content is a secret; it never appears in a diff.
+        type: bool
+        default: true
+  read:
+    description:
+      - Files whose content is returned in I(contents), read after the writes (in check mode, as they are
+        now). For values such as C(/proc/sys/vm/swappiness) or a unit's C(.wants) link; never for secrets.
+    type: list
+    elements: path
+    default: []
+attributes:
+  check_mode:
+    description: Reports what would change without writing.
+    support: full
+  diff_mode:
+    description: Shows the before and after of every changed file that is not I(secret).
+    support: full
+"""
+
+EXAMPLES = r"""
+- name: Write the sysctl file and the drop-in, read the running values
+  selfhosted.ai_stack.host_files:
+    directories:
+      - {path: /etc/systemd/system/docker.service.d}
+    files:
+      - {path: /etc/sysctl.d/90-aistack.conf, content: "vm.swappiness=10\n", mode: "0644", secret: false}
+      - {path: /etc/systemd/system/docker.service.d/limits.conf, content: "[Service]\nLimitNOFILE=1048576\n",
+         mode: "0644", secret: false}
+    read: [/proc/sys/vm/swappiness]
+  register: written
+"""
+
+RETURN = r"""
+changed_files:
+  description: Absolute paths of the files and directories whose content, owner, group or mode changed or would change.
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/sysctl.d/90-aistack.conf]
+contents:
+  description: The text of every file of I(read), null for one that does not exist.
+  returned: always
+  type: dict
+  sample: {/proc/sys/vm/swappiness: "10\n"}
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.file_writer import (
+    FILE_OPTIONS, FileWriter, read_bytes, unmask_plain_contents)
+
+
+def refusal(directories, files):
+    """Why these paths cannot be written as asked, or ""."""
+    paths = [entry["path"] for entry in directories + files]
+    relative = [path for path in paths if not os.path.isabs(path)]
+    if relative:
+        return "host_files: %s is not an absolute path" % ", ".join(relative)
+    twice = sorted(set(path for path in paths if paths.count(path) > 1))
+    if twice:
+        return "host_files: %s listed more than once" % ", ".join(twice)
+    return ""
+
+
+def run(module):
+    params = module.params
+    why = refusal(params["directories"], params["files"])
+    if why:
+        module.fail_json(msg=why)
+    writer = FileWriter(module)
+    created = set()
+    for entry in params["directories"]:
+        changed_before, writer.changed = writer.changed, False
+        if writer.ensure_directory(entry["path"], entry["owner"], entry["group"], entry["mode"]):
+            created.add(entry["path"])
+        if writer.changed:
+            writer.changed_files.append(entry["path"])
+        writer.changed = writer.changed or changed_before
+    for entry in params["files"]:
+        parent = os.path.dirname(entry["path"])
+        if parent not in created and not os.path.isdir(parent):
+            module.fail_json(msg="host_files: the directory of %s does not exist; list it in directories" % entry["path"])
+        writer.write(entry["path"], entry, entry["path"], directory_missing=parent in created and module.check_mode)
+    contents = {}
+    for path in params["read"]:
+        data = read_bytes(path)
+        contents[path] = None if data is None else to_native(data, errors="surrogate_or_replace")
+    result = dict(changed=writer.changed, changed_files=writer.changed_files, contents=contents)
+    if module._diff:
+        result["diff"] = writer.diffs
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            directories=dict(type="list", elements="dict", default=[], options=dict(
+                path=dict(type="path", required=True),
+                owner=dict(type="str", default="root"),
+                group=dict(type="str", default="root"),
+                mode=dict(type="str", default="0755"),
+            )),
+            files=dict(type="list", elements="dict", default=[],
+                       options=dict(path=dict(type="path", required=True), **FILE_OPTIONS)),
+            read=dict(type="list", elements="path", default=[]),
+        ),
+        supports_check_mode=True,
+    )
+    unmask_plain_contents(module, module.params["files"])
+    module.exit_json(**run(module))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+# A role's host files in one call (issue 11, REQUIREMENTS B8): content, owner, group, mode, reads.
+import grp
+import json
+import os
+import pwd
+import stat
+
+import pytest
+
+from ansible_collections.selfhosted.ai_stack.plugins.modules import host_files
+
+USER = pwd.getpwuid(os.getuid()).pw_name
+GROUP = grp.getgrgid(os.getgid()).gr_name
+
+
+def run_params(monkeypatch, capsys, params):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        host_files.main()
+    return exit_info.value.code, json.loads(capsys.readouterr().out)
+
+
+def run(monkeypatch, capsys, directories=(), files=(), read=(), check=False, diff=False):
+    """As the current user, so the tests need no root."""
+    mine = {"owner": USER, "group": GROUP}
+    params = dict(directories=[dict(mine, **d) for d in directories], files=[dict(mine, **f) for f in files],
+                  read=list(read), _ansible_check_mode=check, _ansible_diff=diff)
+    return run_params(monkeypatch, capsys, params)
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.stat(str(path)).st_mode)
+
+
+def layout(tmp_path):
+    directories = [{"path": str(tmp_path / "etc" / "app.d"), "mode": "0750"}]
+    files = [{"path": str(tmp_path / "etc" / "app.d" / "limits.conf"), "content": "nofile 1\n", "mode": "0644",
+              "secret": False},
+             {"path": str(tmp_path / "key"), "content": "Zq8pL3vN0tInOutput\n"}]
+    return directories, files
+
+
+def test_first_run_creates_the_directories_and_files_with_their_modes(tmp_path, monkeypatch, capsys):
+    directories, files = layout(tmp_path)
+    code, out = run(monkeypatch, capsys, directories, files)
+    assert code == 0 and out["changed"] is True
+    assert out["changed_files"] == [directories[0]["path"], files[0]["path"], files[1]["path"]]
+    assert (tmp_path / "etc" / "app.d" / "limits.conf").read_text() == "nofile 1\n"
+    assert mode_of(tmp_path / "etc" / "app.d") == 0o750 and mode_of(tmp_path / "etc" / "app.d" / "limits.conf") == 0o644
+    assert mode_of(tmp_path / "key") == 0o600
+    assert sorted(os.listdir(str(tmp_path))) == ["etc", "key"]
+
+
+def test_second_run_changes_nothing_and_reads_what_was_written(tmp_path, monkeypatch, capsys):
+    directories, files = layout(tmp_path)
+    run(monkeypatch, capsys, directories, files)
+    missing = str(tmp_path / "none")
+    code, out = run(monkeypatch, capsys, directories, files, read=[files[0]["path"], missing])
+    assert code == 0 and out["changed"] is False and out["changed_files"] == []
+    assert out["contents"] == {files[0]["path"]: "nofile 1\n", missing: None}
+
+
+def test_a_directory_mode_change_alone_is_reported_by_path(tmp_path, monkeypatch, capsys):
+    directories, files = layout(tmp_path)
+    run(monkeypatch, capsys, directories, files)
+    os.chmod(directories[0]["path"], 0o755)
+    code, out = run(monkeypatch, capsys, directories, files)
+    assert out["changed"] is True and out["changed_files"] == [directories[0]["path"]]
+    assert mode_of(directories[0]["path"]) == 0o750
+
+
+def test_an_unchanged_directory_after_a_changed_one_keeps_the_change(tmp_path, monkeypatch, capsys):
+    directories = [{"path": str(tmp_path / "a")}, {"path": str(tmp_path / "b")}]
+    run(monkeypatch, capsys, directories)
+    os.chmod(str(tmp_path / "a"), 0o700)
+    code, out = run(monkeypatch, capsys, directories)
+    assert out["changed"] is True and out["changed_files"] == [str(tmp_path / "a")]
+
+
+def test_only_the_changed_file_is_written_and_the_diff_hides_secrets(tmp_path, monkeypatch, capsys):
+    directories, files = layout(tmp_path)
+    run(monkeypatch, capsys, directories, files)
+    changed = [dict(files[0], content="nofile 2\n"), dict(files[1], content="Other9SecretValue0\n")]
+    code, out = run(monkeypatch, capsys, directories, changed, diff=True)
+    assert out["changed_files"] == [files[0]["path"], files[1]["path"]]
+    assert out["diff"] == [{"before_header": files[0]["path"], "after_header": files[0]["path"],
+                            "before": "nofile 1\n", "after": "nofile 2\n"}]
+    assert "Other9SecretValue0" not in json.dumps(out) and "Zq8pL3vN0tInOutput" not in json.dumps(out)
+
+
+def test_check_mode_reports_everything_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    directories, files = layout(tmp_path)
+    code, out = run(monkeypatch, capsys, directories, files, read=[files[0]["path"]], check=True)
+    assert code == 0 and out["changed"] is True
+    assert out["changed_files"] == [directories[0]["path"], files[0]["path"], files[1]["path"]]
+    assert out["contents"] == {files[0]["path"]: None}
+    assert os.listdir(str(tmp_path)) == []
+
+
+def test_check_mode_on_written_files_reports_only_the_difference(tmp_path, monkeypatch, capsys):
+    directories, files = layout(tmp_path)
+    run(monkeypatch, capsys, directories, files)
+    code, out = run(monkeypatch, capsys, directories, [files[0], dict(files[1], mode="0640")], check=True)
+    assert out["changed"] is True and out["changed_files"] == [files[1]["path"]]
+    assert mode_of(files[1]["path"]) == 0o600
+
+
+def test_a_file_whose_directory_is_missing_and_unlisted_is_refused(tmp_path, monkeypatch, capsys):
+    path = str(tmp_path / "missing" / "x.conf")
+    code, out = run(monkeypatch, capsys, files=[{"path": path, "content": "listen 80\n"}])
+    assert code == 1
+    assert out["msg"] == "host_files: the directory of %s does not exist; list it in directories" % path
+
+
+@pytest.mark.parametrize("directories, files, msg", [
+    ([{"path": "etc/app"}], [], "host_files: etc/app is not an absolute path"),
+    ([], [{"path": "x.conf", "content": "listen 80\n"}], "host_files: x.conf is not an absolute path"),
+    ([{"path": "/tmp/a"}], [{"path": "/tmp/a", "content": "listen 80\n"}, {"path": "/tmp/b", "content": "listen 80\n"},
+                            {"path": "/tmp/b", "content": "listen 81\n"}], "host_files: /tmp/a, /tmp/b listed more than once"),
+])
+def test_relative_or_repeated_paths_are_refused_before_any_write(monkeypatch, capsys, directories, files, msg):
+    code, out = run_params(monkeypatch, capsys, dict(directories=directories, files=files))
+    assert code == 1 and out["msg"] == msg
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="the defaults chown to root")
+def test_defaults_are_root_owned_0755_directories_and_0600_files(tmp_path, monkeypatch, capsys):
+    params = {"directories": [{"path": str(tmp_path / "d")}],
+              "files": [{"path": str(tmp_path / "d" / "env"), "content": "KEY=Zq8pL3vN0tInOutput\n"}],
+              "_ansible_diff": True}
+    code, out = run_params(monkeypatch, capsys, params)
+    assert code == 0 and out["diff"] == [] and "Zq8pL3vN0tInOutput" not in json.dumps(out)
+    for path, mode in ((tmp_path / "d", 0o755), (tmp_path / "d" / "env", 0o600)):
+        info = os.stat(str(path))
+        assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, mode)
