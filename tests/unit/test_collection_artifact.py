@@ -29,7 +29,7 @@ def _used_collections():
 
 def test_every_collection_used_is_a_declared_dependency():
     used = _used_collections()
-    assert {"community.docker", "community.postgresql", "community.crypto"} <= used
+    assert {"community.docker", "community.crypto"} <= used
     assert used <= set(GALAXY["dependencies"])
 
 
