@@ -36,6 +36,12 @@ MUTATION_TARGETS=(
   plugins/filter/redis_consumer_databases.py=tests/unit/plugins/filter/test_redis_consumer_databases.py
   plugins/plugin_utils/pull_follow.py=tests/unit/plugins/plugin_utils/test_pull_follow.py
   plugins/modules/compose_files.py=tests/unit/plugins/modules/test_compose_files.py
+  plugins/modules/host_files.py=tests/unit/plugins/modules/test_host_files.py
+  plugins/modules/postgres_databases.py=tests/unit/plugins/modules/test_postgres_databases.py
+  plugins/module_utils/file_writer.py=tests/unit/plugins/modules/test_compose_files.py,tests/unit/plugins/modules/test_host_files.py
+  plugins/module_utils/compose_state.py=tests/unit/plugins/module_utils/test_compose_state.py,tests/unit/plugins/modules/test_compose_files.py
+  plugins/module_utils/engine_api.py=tests/unit/plugins/module_utils/test_engine_api.py,tests/unit/plugins/modules/test_compose_files.py
+  plugins/module_utils/postgres_state.py=tests/unit/plugins/module_utils/test_postgres_state.py,tests/unit/plugins/modules/test_postgres_databases.py
   roles/docker/files/daemon_json_state.py=tests/unit/roles/test_daemon_json_state.py
   tests/images/contract.py=tests/unit/test_image_contracts.py
 )

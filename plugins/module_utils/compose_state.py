@@ -17,7 +17,6 @@ __metaclass__ = type
 import hashlib
 import json
 
-PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 MARKER = ".applied"
 
@@ -26,7 +25,7 @@ def files_digest(entries):
     """One sha256 over every file's path, content, owner, group and mode, in path order."""
     wanted = sorted([entry["path"], entry["content"], str(entry["owner"]), str(entry["group"]), str(entry["mode"])]
                     for entry in entries)
-    return hashlib.sha256(json.dumps(wanted, sort_keys=True).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps(wanted).encode("utf-8")).hexdigest()
 
 
 def container_health(status):
@@ -38,6 +37,10 @@ def container_health(status):
     if "(health: starting)" in status:
         return "starting"
     return "none"
+
+
+def container_name(container):
+    return ((container.get("Names") or ["?"])[0]).lstrip("/")
 
 
 def deployment_problems(services, containers, image_ids):
@@ -53,7 +56,7 @@ def deployment_problems(services, containers, image_ids):
             problems.append("%s has no container" % service)
             continue
         for container in mine:
-            name = ((container.get("Names") or ["?"])[0]).lstrip("/")
+            name = container_name(container)
             health = container_health(container.get("Status") or "")
             if container.get("State") != "running":
                 problems.append("%s is %s" % (name, container.get("State")))
@@ -63,5 +66,5 @@ def deployment_problems(services, containers, image_ids):
                 problems.append("%s runs an older image than %s" % (name, container.get("Image")))
     for container in containers:
         if (container.get("Labels") or {}).get(SERVICE_LABEL) not in services:
-            problems.append("%s belongs to no service of the project" % ((container.get("Names") or ["?"])[0]).lstrip("/"))
+            problems.append("%s belongs to no service of the project" % container_name(container))
     return problems

@@ -56,7 +56,7 @@ class FileWriter(object):
             file_args(path, owner, group, mode), self.changed)
         return missing
 
-    def write(self, dest, entry, name, directory_missing=False):
+    def write(self, dest, entry, name, directory_missing):
         """Make `dest` hold entry's content, owner, group and mode; `name` is how changed_files lists it.
 
         `directory_missing`: check mode on a directory that does not exist yet, so nothing can be read.

@@ -34,7 +34,7 @@ class EngineApiDouble(socketserver.ThreadingMixIn, socketserver.UnixStreamServer
         socketserver.UnixStreamServer.__init__(self, path, _Handler)
         self.answers = answers
         self.requested = []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
         self.thread.start()
 
     def stop(self):

@@ -77,7 +77,14 @@ def test_deployment_problems_name_every_container_that_differs(containers, image
     assert compose_state.deployment_problems(["redis", "exporter"], containers, images) == problems
 
 
+def test_names_lose_only_their_leading_slash():
+    problems = compose_state.deployment_problems(["redis"], [container("redis", state="exited", name="Xp-redis-1")], IMAGES)
+    assert problems == ["Xp-redis-1 is exited"]
+
+
 def test_a_container_without_labels_or_names_is_reported_not_a_crash():
+    unnamed = dict(container("redis", state="exited"), Names=None)
+    assert compose_state.deployment_problems(["redis"], [unnamed], IMAGES) == ["? is exited"]
     assert compose_state.deployment_problems([], [{"State": "running"}], {}) == [
         "? belongs to no service of the project"]
     assert compose_state.deployment_problems(["redis"], [{"State": "running"}], {}) == [

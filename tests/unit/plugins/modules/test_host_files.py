@@ -137,3 +137,29 @@ def test_defaults_are_root_owned_0755_directories_and_0600_files(tmp_path, monke
     for path, mode in ((tmp_path / "d", 0o755), (tmp_path / "d" / "env", 0o600)):
         info = os.stat(str(path))
         assert (info.st_uid, info.st_gid, stat.S_IMODE(info.st_mode)) == (0, 0, mode)
+
+
+def test_every_relative_path_is_named(monkeypatch, capsys):
+    code, out = run_params(monkeypatch, capsys, dict(directories=[{"path": "a"}, {"path": "b"}]))
+    assert code == 1 and out["msg"] == "host_files: a, b is not an absolute path"
+
+
+def test_a_read_of_bytes_that_are_not_utf8_does_not_fail(tmp_path, monkeypatch, capsys):
+    (tmp_path / "raw").write_bytes(b"ok \xff\n")
+    code, out = run(monkeypatch, capsys, read=[str(tmp_path / "raw")])
+    assert code == 0 and out["contents"][str(tmp_path / "raw")].startswith("ok ")
+
+
+@pytest.mark.parametrize("params, missing", [
+    ({"directories": [{"mode": "0755"}]}, "path"),
+    ({"files": [{"content": "listen 80\n"}]}, "path"),
+    ({"files": [{"path": "/tmp/x.conf"}]}, "content"),
+])
+def test_required_options(monkeypatch, capsys, params, missing):
+    code, out = run_params(monkeypatch, capsys, params)
+    assert code == 1 and "missing required arguments: %s" % missing in out["msg"]
+
+
+def test_check_mode_is_supported(tmp_path, monkeypatch, capsys):
+    code, out = run_params(monkeypatch, capsys, {"read": [str(tmp_path)], "_ansible_check_mode": True})
+    assert code == 0 and out.get("skipped") is not True and out["changed"] is False

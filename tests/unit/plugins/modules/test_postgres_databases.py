@@ -141,3 +141,31 @@ def test_the_default_docker_is_the_one_on_the_path(monkeypatch):
     assert spec["docker"]["default"] == "docker" and spec["superuser_password"]["no_log"] is True
     assert spec["databases"]["options"]["password"]["no_log"] is True
     assert os.path.basename(spec["docker"]["default"]) == "docker"
+
+
+@pytest.mark.parametrize("missing", ["container", "superuser", "superuser_password"])
+def test_required_options(monkeypatch, capsys, missing):
+    from ansible.module_utils import basic
+    from ansible.module_utils.common.text.converters import to_bytes
+    params = dict(container="c", superuser="postgres", superuser_password=PASSWORD)
+    del params[missing]
+    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
+    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        postgres_databases.main()
+    out = json.loads(capsys.readouterr().out)
+    assert exit_info.value.code == 1 and "missing required arguments: %s" % missing in out["msg"]
+
+
+@pytest.mark.parametrize("entry, missing", [({"password": PASSWORD}, "name"), ({"name": "rag"}, "password")])
+def test_a_database_needs_its_name_and_password(tmp_path, monkeypatch, capsys, entry, missing):
+    code, out = run(monkeypatch, capsys, tmp_path, [(0, MATCHING, "")], databases=[entry])
+    assert code == 1 and "missing required arguments: %s" % missing in out["msg"] and calls(tmp_path) == []
+
+
+def test_a_database_s_owner_and_extensions_are_read_as_given(tmp_path, monkeypatch, capsys):
+    code, out = run(monkeypatch, capsys, tmp_path, [(0, EMPTY, ""), (0, "", "")],
+                    databases=[{"name": "rag", "user": "rag_owner", "password": PASSWORD, "extensions": ["vector", 5]}])
+    assert code == 0 and out["changes"] == [
+        "created user rag_owner", "created database rag", "revoked CONNECT, TEMPORARY on database rag from PUBLIC",
+        "created extension vector in database rag", "created extension 5 in database rag"]
