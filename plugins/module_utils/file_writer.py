@@ -70,6 +70,7 @@ class FileWriter(object):
                 os.write(handle, wanted)
             finally:
                 os.close(handle)
+            self.validate(entry.get("validate"), tmp, dest)
             self.module.atomic_move(tmp, dest)
         if not (self.module.check_mode and current is None):
             changed = self.module.set_fs_attributes_if_different(
@@ -82,6 +83,17 @@ class FileWriter(object):
                     before_header=dest, after_header=dest,
                     before=to_native(current or b"", errors="surrogate_or_strict"),
                     after=entry["content"]))
+
+
+    def validate(self, command, tmp, dest):
+        """Run `command` (%s: the new content's path) before the move; refuse the file when it fails."""
+        if not command:
+            return
+        rc, out, err = self.module.run_command(command % tmp)
+        if rc != 0:
+            os.remove(tmp)
+            self.module.fail_json(msg="%s was not written: %s refused it: %s" % (
+                dest, command.split()[0], (err or out).strip()), changed_files=self.changed_files)
 
 
 def unmask_plain_contents(module, entries):

@@ -74,6 +74,12 @@ options:
         description: The content is a secret; it never appears in a diff.
         type: bool
         default: true
+      validate:
+        description:
+          - A command run on the new content before it replaces the file, with C(%s) for its path (as
+            in M(ansible.builtin.copy)); when it fails, the file is left as it was and the module fails.
+          - Not run in check mode.
+        type: str
   read:
     description:
       - Files whose content is returned in I(contents), read after the writes (in check mode, as they are
@@ -177,7 +183,7 @@ def main():
                 mode=dict(type="str", default="0755"),
             )),
             files=dict(type="list", elements="dict", default=[],
-                       options=dict(path=dict(type="path", required=True), **FILE_OPTIONS)),
+                       options=dict(path=dict(type="path", required=True), validate=dict(type="str"), **FILE_OPTIONS)),
             read=dict(type="list", elements="path", default=[]),
         ),
         supports_check_mode=True,

@@ -163,3 +163,30 @@ def test_required_options(monkeypatch, capsys, params, missing):
 def test_check_mode_is_supported(tmp_path, monkeypatch, capsys):
     code, out = run_params(monkeypatch, capsys, {"read": [str(tmp_path)], "_ansible_check_mode": True})
     assert code == 0 and out.get("skipped") is not True and out["changed"] is False
+
+
+def test_a_file_its_validate_command_refuses_is_not_written(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "daemon.json"
+    path.write_text("{}\n")
+    entry = {"path": str(path), "content": "{broken\n", "mode": "0644", "secret": False,
+             "validate": "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' %s"}
+    directory = {"path": str(tmp_path / "made"), "mode": "0750"}
+    code, out = run(monkeypatch, capsys, directories=[directory], files=[entry])
+    assert code == 1 and out["msg"].startswith("%s was not written: python3 refused it: Traceback" % path)
+    assert out["changed_files"] == [directory["path"]]
+    assert path.read_text() == "{}\n" and sorted(os.listdir(str(tmp_path))) == ["daemon.json", "made"]
+
+
+def test_a_file_its_validate_command_accepts_is_written_and_check_mode_does_not_validate(tmp_path, monkeypatch,
+                                                                                        capsys):
+    path = tmp_path / "daemon.json"
+    seen = tmp_path / "seen"
+    entry = {"path": str(path), "content": "{\"debug\": true}\n", "mode": "0644", "secret": False,
+             "validate": "python3 -c 'import json,sys; json.load(open(sys.argv[1])); open(sys.argv[2], \"a\").write(\"x\")' %%s %s" % seen}
+    code, out = run(monkeypatch, capsys, files=[entry], check=True)
+    assert code == 0 and out["changed_files"] == [str(path)] and not seen.exists() and not path.exists()
+    code, out = run(monkeypatch, capsys, files=[entry])
+    assert code == 0 and out["changed_files"] == [str(path)] and seen.read_text() == "x"
+    assert path.read_text() == "{\"debug\": true}\n"
+    code, out = run(monkeypatch, capsys, files=[entry])
+    assert out["changed"] is False and seen.read_text() == "x"
