@@ -31,6 +31,8 @@ read -r warm warm_changed warm_tasks < <(converge warm.log)
 printf 'site.yml on a Docker-in-Docker target host, 6 roles (molecule converge, wall clock)\n'
 printf '  cold converge:     %6.1f s  (%s changed, %s tasks)\n' "$cold" "$cold_changed" "$cold_tasks"
 printf '  unchanged re-run:  %6.1f s  (%s changed, %s tasks)\n' "$warm" "$warm_changed" "$warm_tasks"
+printf '  of which the playbook itself (profile_tasks): %s\n' \
+  "$(sed -n '/^TASKS RECAP/,$p' "$log/warm.log" | grep -oE '[0-9]+:[0-9]{2}:[0-9.]+ \*+$' | head -n1 | cut -d' ' -f1)"
 printf '  slowest tasks of the unchanged re-run:\n'
 sed -n '/^TASKS RECAP/,$p' "$log/warm.log" | grep -E ' -+ [0-9.]+s *$' | head -n 15 | sed 's/^/    /'
 echo "  logs: $log"
