@@ -280,3 +280,24 @@ def test_a_project_without_a_network_reports_none(tmp_path, monkeypatch, capsys,
     host = engine(project_answers())
     code, out = run(monkeypatch, capsys, tmp_path, FILES, project="p", services=["app"], docker_host=host)
     assert "network_exists" not in out and out["deployed"] is False
+
+
+def test_a_marker_that_is_not_text_is_a_change_not_a_crash(tmp_path, monkeypatch, capsys, engine):
+    (tmp_path / ".applied").write_bytes(b"\xff\xfe\n")
+    code, out = deploy(monkeypatch, capsys, tmp_path, engine(project_answers()))
+    assert code == 0 and out["deployment_problems"] == ["the files changed since the last apply"]
+
+
+def test_the_engine_is_read_on_its_standard_socket_by_default(monkeypatch):
+    spec = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(**kwargs):
+        spec.update(kwargs["argument_spec"])
+        raise Stop()
+    monkeypatch.setattr(compose_files, "AnsibleModule", capture)
+    with pytest.raises(Stop):
+        compose_files.main()
+    assert spec["docker_host"]["default"] == "unix:///var/run/docker.sock"
