@@ -84,7 +84,6 @@ class FileWriter(object):
                     before=to_native(current or b"", errors="surrogate_or_strict"),
                     after=entry["content"]))
 
-
     def validate(self, command, tmp, dest):
         """Run `command` (%s: the new content's path) before the move; refuse the file when it fails."""
         if not command:

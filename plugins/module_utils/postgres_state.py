@@ -56,12 +56,15 @@ def owner_of(database):
     return database.get("user") or database["name"]
 
 
+def text_array(items):
+    return "ARRAY[%s]::text[]" % ", ".join(literal(item) for item in items)
+
+
 def read_script(superuser, databases):
     """psql input printing one JSON line for the roles and databases, then one per existing database
     with its extensions (\\if skips the databases that do not exist yet)."""
     roles = [superuser] + [owner_of(d) for d in databases]
     names = [d["name"] for d in databases]
-    array = lambda items: "ARRAY[%s]::text[]" % ", ".join(literal(i) for i in items)  # noqa: E731
     lines = [
         "SELECT json_build_object("
         "'roles', (SELECT coalesce(json_object_agg(rolname, json_build_object("
@@ -71,7 +74,7 @@ def read_script(superuser, databases):
         "'owner', pg_get_userbyid(datdba), 'encoding', pg_encoding_to_char(encoding), "
         "'public', (SELECT coalesce(json_agg(privilege_type ORDER BY privilege_type), '[]') "
         "FROM aclexplode(coalesce(datacl, acldefault('d', datdba))) WHERE grantee = 0))), '{}') "
-        "FROM pg_database WHERE datname = ANY(%s)));" % (array(roles), array(names)),
+        "FROM pg_database WHERE datname = ANY(%s)));" % (text_array(roles), text_array(names)),
     ]
     for name in names:
         lines += [

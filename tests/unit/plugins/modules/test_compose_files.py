@@ -8,6 +8,7 @@ import stat
 import pytest
 
 from ansible_collections.selfhosted.ai_stack.plugins.modules import compose_files
+from module_runner import argument_spec_of, run_module
 
 USER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
@@ -15,14 +16,7 @@ GROUP = grp.getgrgid(os.getgid()).gr_name
 
 def run_params(monkeypatch, capsys, params):
     """Runs the module with exactly these arguments; returns (exit code, result)."""
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        compose_files.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return run_module(compose_files, monkeypatch, capsys, params)
 
 
 def run(monkeypatch, capsys, directory, files, check=False, diff=False, **extra):
@@ -289,15 +283,5 @@ def test_a_marker_that_is_not_text_is_a_change_not_a_crash(tmp_path, monkeypatch
 
 
 def test_the_engine_is_read_on_its_standard_socket_by_default(monkeypatch):
-    spec = {}
-
-    class Stop(Exception):
-        pass
-
-    def capture(**kwargs):
-        spec.update(kwargs["argument_spec"])
-        raise Stop()
-    monkeypatch.setattr(compose_files, "AnsibleModule", capture)
-    with pytest.raises(Stop):
-        compose_files.main()
+    spec = argument_spec_of(compose_files, monkeypatch)
     assert spec["docker_host"]["default"] == "unix:///var/run/docker.sock"

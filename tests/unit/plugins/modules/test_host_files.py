@@ -8,20 +8,14 @@ import stat
 import pytest
 
 from ansible_collections.selfhosted.ai_stack.plugins.modules import host_files
+from module_runner import run_module
 
 USER = pwd.getpwuid(os.getuid()).pw_name
 GROUP = grp.getgrgid(os.getgid()).gr_name
 
 
 def run_params(monkeypatch, capsys, params):
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        host_files.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return run_module(host_files, monkeypatch, capsys, params)
 
 
 def run(monkeypatch, capsys, directories=(), files=(), read=(), check=False, diff=False):

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from ansible_collections.selfhosted.ai_stack.plugins.modules import postgres_databases
+from module_runner import argument_spec_of, run_module
 
 PASSWORD = "Correct-Horse-Battery-Staple-1"
 SCRAM = ("SCRAM-SHA-256$4096:a/HoXBhy1V4riiNtuwPgHg==$xrPRdbqBQGVPg3E/fqe5vhfF+Ei0KEIL3LZgGyZr6Yw="
@@ -46,16 +47,10 @@ def calls(tmp_path):
 
 
 def run(monkeypatch, capsys, tmp_path, answers, check=False, databases=None):
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
     params = dict(container="postgres-postgres-1", superuser="postgres", superuser_password=PASSWORD,
                   databases=[{"name": "rag", "password": PASSWORD, "extensions": ["vector"]}] if databases is None
                   else databases, docker=docker_double(tmp_path, answers), _ansible_check_mode=check)
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        postgres_databases.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+    return run_module(postgres_databases, monkeypatch, capsys, params)
 
 
 PSQL = ["exec", "-i", "-u", "postgres", "postgres-postgres-1", "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
@@ -127,17 +122,7 @@ def test_a_refusal_fails_without_a_second_session(tmp_path, monkeypatch, capsys)
 
 
 def test_the_default_docker_is_the_one_on_the_path(monkeypatch):
-    spec = {}
-
-    class Stop(Exception):
-        pass
-
-    def capture(**kwargs):
-        spec.update(kwargs["argument_spec"])
-        raise Stop()
-    monkeypatch.setattr(postgres_databases, "AnsibleModule", capture)
-    with pytest.raises(Stop):
-        postgres_databases.main()
+    spec = argument_spec_of(postgres_databases, monkeypatch)
     assert spec["docker"]["default"] == "docker" and spec["superuser_password"]["no_log"] is True
     assert spec["databases"]["options"]["password"]["no_log"] is True
     assert os.path.basename(spec["docker"]["default"]) == "docker"
@@ -145,16 +130,10 @@ def test_the_default_docker_is_the_one_on_the_path(monkeypatch):
 
 @pytest.mark.parametrize("missing", ["container", "superuser", "superuser_password"])
 def test_required_options(monkeypatch, capsys, missing):
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
     params = dict(container="c", superuser="postgres", superuser_password=PASSWORD)
     del params[missing]
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": params})))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-    with pytest.raises(SystemExit) as exit_info:
-        postgres_databases.main()
-    out = json.loads(capsys.readouterr().out)
-    assert exit_info.value.code == 1 and "missing required arguments: %s" % missing in out["msg"]
+    code, out = run_module(postgres_databases, monkeypatch, capsys, params)
+    assert code == 1 and "missing required arguments: %s" % missing in out["msg"]
 
 
 @pytest.mark.parametrize("entry, missing", [({"password": PASSWORD}, "name"), ({"name": "rag"}, "password")])
