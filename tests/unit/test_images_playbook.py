@@ -1,0 +1,50 @@
+# playbooks/images.yml: the image list an air-gapped user mirrors (issue 10, docs/images.md).
+import json
+import os
+import pathlib
+import re
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEFAULT = ["haproxy:3.0.11", "ollama/ollama:0.12.6", "pgvector/pgvector:0.8.1-pg17-trixie",
+           "python:3.13.9-slim-bookworm", "redis:7.4.6-bookworm", "traefik:v3.7.15"]
+
+
+def images(extra_vars):
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    done = subprocess.run(["ansible-playbook", "playbooks/images.yml", "-i", "inventories/local",
+                           "-e", json.dumps(extra_vars)], cwd=str(ROOT), env=env, capture_output=True, text=True,
+                          check=True)
+    plays = json.loads(done.stdout)["plays"]
+    (task,) = [t for t in plays[0]["tasks"] if t["task"]["name"] == "Show the images"]
+    return task["hosts"]["localhost"]["msg"]
+
+
+def documented_images():
+    """The `image (default)` column of the table in docs/images.md."""
+    rows = [line for line in (ROOT / "docs" / "images.md").read_text().splitlines() if line.startswith("| ")][1:]
+    return sorted(set(re.findall(r"`([^`]+)`", row.split("|")[2])[0] for row in rows))
+
+
+def test_defaults_list_every_image_once_and_pinned_as_docs_images_md_says():
+    listed = images({})
+    assert listed == DEFAULT == documented_images()
+    assert all(":" in image and not image.endswith(":latest") for image in listed)
+
+
+@pytest.mark.parametrize("extra_vars, expected", [
+    ({"aistack_container_image_registry_prefix": "mirror.example/ai/"}, ["mirror.example/ai/" + i for i in DEFAULT]),
+    ({"ollama_exporter_enabled": False, "ollama_instances": 1}, [i for i in DEFAULT if not i.startswith("python")]),
+    ({"ollama_enabled": False, "redis_enabled": False},
+     ["haproxy:3.0.11", "pgvector/pgvector:0.8.1-pg17-trixie", "traefik:v3.7.15"]),
+    ({"traefik_enabled": False, "ollama_instances": 2, "ollama_load_balancer_container_image_tag": "3.0.12"},
+     ["haproxy:3.0.12", "ollama/ollama:0.12.6", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm",
+      "redis:7.4.6-bookworm"]),
+    ({"postgres_container_image_tag": "0.8.1-pg16-bookworm", "ollama_instances": 1, "traefik_enabled": False},
+     ["ollama/ollama:0.12.6", "pgvector/pgvector:0.8.1-pg16-bookworm", "python:3.13.9-slim-bookworm",
+      "redis:7.4.6-bookworm"]),
+])
+def test_the_list_follows_the_inventory(extra_vars, expected):
+    assert images(extra_vars) == expected
