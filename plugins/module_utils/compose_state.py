@@ -7,7 +7,7 @@
 
 A project is deployed when the last apply of exactly these files finished (the marker holds their
 digest) and every service has a running container, healthy when it has a health check, on the image
-its reference names now. Anything else, and `docker compose up` runs as before.
+its Compose reference names now. Anything else, and `docker compose up` runs as before.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,6 +18,7 @@ import hashlib
 import json
 
 SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"
 MARKER = ".applied"
 
 
@@ -44,13 +45,16 @@ def container_name(container):
 
 
 def deployment_problems(services, containers, image_ids):
-    """Why the running containers differ from `services` (names), [] when they match.
+    """Why the running containers differ from `services` ({name: image reference}), [] when they match.
 
-    `containers` are the Engine's /containers/json entries of the project; `image_ids` maps each
-    image reference they name to the id it points to now (None when the image is gone).
+    `containers` are the Engine's /containers/json entries of the project (one-off `docker compose
+    run` containers are not the project's services and are left out); `image_ids` maps each image
+    reference of `services` to the id it points to now (None when there is no such image), so a
+    re-pulled or re-tagged image counts as a change, as it does for `docker compose up`.
     """
+    containers = [c for c in containers if (c.get("Labels") or {}).get(ONEOFF_LABEL) != "True"]
     problems = []
-    for service in services:
+    for service, image in services.items():
         mine = [c for c in containers if (c.get("Labels") or {}).get(SERVICE_LABEL) == service]
         if not mine:
             problems.append("%s has no container" % service)
@@ -62,8 +66,8 @@ def deployment_problems(services, containers, image_ids):
                 problems.append("%s is %s" % (name, container.get("State")))
             elif health not in ("healthy", "none"):
                 problems.append("%s is %s" % (name, health))
-            elif image_ids.get(container.get("Image")) != container.get("ImageID"):
-                problems.append("%s runs an older image than %s" % (name, container.get("Image")))
+            elif image_ids.get(image) != container.get("ImageID"):
+                problems.append("%s does not run the image %s names now" % (name, image))
     for container in containers:
         if (container.get("Labels") or {}).get(SERVICE_LABEL) not in services:
             problems.append("%s belongs to no service of the project" % container_name(container))

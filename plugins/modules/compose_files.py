@@ -76,14 +76,13 @@ options:
         I(deployment_problems).
       - Deployed means the marker file C(.applied) in I(directory) holds the digest of exactly these
         files (the caller writes it after a successful apply), and every one of I(services) has a running
-        container, healthy when it has a health check, on the image its reference names now, and the
+        container, healthy when it has a health check, on the image its reference in I(services) names now, and the
         project has no other container.
     type: str
   services:
-    description: The service names of the project's Compose document.
-    type: list
-    elements: str
-    default: []
+    description: Each service of the project's Compose document and its image reference.
+    type: dict
+    default: {}
   network:
     description: A Docker network whose existence is reported as I(network_exists).
     type: str
@@ -223,7 +222,7 @@ class ComposeFiles(object):
 
         def read(client):
             containers = client.project_containers(params["project"])
-            images = dict((c.get("Image"), client.image_id(c.get("Image"))) for c in containers)
+            images = dict((image, client.image_id(image)) for image in set(params["services"].values()))
             network = client.network_exists(params["network"]) if params["network"] else None
             return deployment_problems(params["services"], containers, images), network
 
@@ -245,7 +244,7 @@ def main():
             files=dict(type="list", elements="dict", default=[],
                        options=dict(path=dict(type="str", required=True), **FILE_OPTIONS)),
             project=dict(type="str"),
-            services=dict(type="list", elements="str", default=[]),
+            services=dict(type="dict", default={}),
             network=dict(type="str"),
             docker_host=dict(type="str", default="unix:///var/run/docker.sock"),
         ),

@@ -47,6 +47,7 @@ def container(service, state="running", status="Up 1 minute (healthy)", image="r
 
 
 IMAGES = {"redis:7": "sha256:a", "exporter:1": "sha256:b"}
+SERVICES = {"redis": "redis:7", "exporter": "exporter:1"}
 
 
 @pytest.mark.parametrize("containers, images, problems", [
@@ -64,9 +65,20 @@ IMAGES = {"redis:7": "sha256:a", "exporter:1": "sha256:b"}
                                                                              image_id="sha256:b")],
      IMAGES, ["p-redis-1 is starting"]),
     ([container("redis", image_id="sha256:old"), container("exporter", image="exporter:1", image_id="sha256:b")],
-     IMAGES, ["p-redis-1 runs an older image than redis:7"]),
+     IMAGES, ["p-redis-1 does not run the image redis:7 names now"]),
     ([container("redis"), container("exporter", image="exporter:1", image_id="sha256:b")],
-     {"redis:7": None, "exporter:1": "sha256:b"}, ["p-redis-1 runs an older image than redis:7"]),
+     {"redis:7": None, "exporter:1": "sha256:b"}, ["p-redis-1 does not run the image redis:7 names now"]),
+    # The Engine names the old image by its id once its tag moved to a new one: the reference counts.
+    ([container("redis", image="sha256:a"), container("exporter", image="exporter:1", image_id="sha256:b")],
+     {"redis:7": "sha256:new", "exporter:1": "sha256:b"}, ["p-redis-1 does not run the image redis:7 names now"]),
+    ([container("redis"), container("exporter", image="exporter:1", image_id="sha256:b"),
+      dict(container("redis", state="exited", name="p-redis-run-1"),
+           Labels={"com.docker.compose.service": "redis", "com.docker.compose.oneoff": "True"})],
+     IMAGES, []),
+    ([container("redis"), container("exporter", image="exporter:1", image_id="sha256:b"),
+      dict(container("redis", state="exited", name="p-redis-2"),
+           Labels={"com.docker.compose.service": "redis", "com.docker.compose.oneoff": "False"})],
+     IMAGES, ["p-redis-2 is exited"]),
     ([container("redis"), container("exporter", image="exporter:1", image_id="sha256:b"), container("old")],
      IMAGES, ["p-old-1 belongs to no service of the project"]),
     ([container("redis"), container("redis", name="p-redis-2", state="created", status="Created"),
@@ -74,18 +86,19 @@ IMAGES = {"redis:7": "sha256:a", "exporter:1": "sha256:b"}
      IMAGES, ["p-redis-2 is created"]),
 ])
 def test_deployment_problems_name_every_container_that_differs(containers, images, problems):
-    assert compose_state.deployment_problems(["redis", "exporter"], containers, images) == problems
+    assert compose_state.deployment_problems(SERVICES, containers, images) == problems
 
 
 def test_names_lose_only_their_leading_slash():
-    problems = compose_state.deployment_problems(["redis"], [container("redis", state="exited", name="Xp-redis-1")], IMAGES)
+    problems = compose_state.deployment_problems({"redis": "redis:7"}, [container("redis", state="exited", name="Xp-redis-1")],
+                                                 IMAGES)
     assert problems == ["Xp-redis-1 is exited"]
 
 
 def test_a_container_without_labels_or_names_is_reported_not_a_crash():
     unnamed = dict(container("redis", state="exited"), Names=None)
-    assert compose_state.deployment_problems(["redis"], [unnamed], IMAGES) == ["? is exited"]
-    assert compose_state.deployment_problems([], [{"State": "running"}], {}) == [
+    assert compose_state.deployment_problems({"redis": "redis:7"}, [unnamed], IMAGES) == ["? is exited"]
+    assert compose_state.deployment_problems({}, [{"State": "running"}], {}) == [
         "? belongs to no service of the project"]
-    assert compose_state.deployment_problems(["redis"], [{"State": "running"}], {}) == [
+    assert compose_state.deployment_problems({"redis": "redis:7"}, [{"State": "running"}], {}) == [
         "redis has no container", "? belongs to no service of the project"]

@@ -198,7 +198,7 @@ def project_answers(status="Up 1 minute (healthy)", networks=("aistack",)):
 
 
 def deploy(monkeypatch, capsys, directory, docker_host, check=False, files=FILES, **extra):
-    params = dict(project="p", services=["app"], network="aistack", docker_host=docker_host, **extra)
+    params = dict(project="p", services={"app": "app:1"}, network="aistack", docker_host=docker_host, **extra)
     return run(monkeypatch, capsys, directory, files, check=check, **params)
 
 
@@ -272,7 +272,7 @@ def test_the_network_alone_can_be_asked_for(tmp_path, monkeypatch, capsys, engin
 
 def test_a_project_without_a_network_reports_none(tmp_path, monkeypatch, capsys, engine):
     host = engine(project_answers())
-    code, out = run(monkeypatch, capsys, tmp_path, FILES, project="p", services=["app"], docker_host=host)
+    code, out = run(monkeypatch, capsys, tmp_path, FILES, project="p", services={"app": "app:1"}, docker_host=host)
     assert "network_exists" not in out and out["deployed"] is False
 
 
