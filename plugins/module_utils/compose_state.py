@@ -17,7 +17,8 @@ __metaclass__ = type
 import hashlib
 import json
 
-SERVICE_LABEL = "com.docker.compose.service"
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.stack_health import SERVICE_LABEL
+
 ONEOFF_LABEL = "com.docker.compose.oneoff"
 MARKER = ".applied"
 

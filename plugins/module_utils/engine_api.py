@@ -15,6 +15,8 @@ __metaclass__ = type
 import json
 import socket
 
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.stack_health import PROJECT_LABEL
+
 try:
     from http.client import HTTPConnection
     from urllib.parse import quote
@@ -66,7 +68,7 @@ class EngineClient(object):
         return response.status, json.loads(body.decode("utf-8"))
 
     def project_containers(self, project):
-        filters = json.dumps({"label": ["com.docker.compose.project=%s" % project]})
+        filters = json.dumps({"label": ["%s=%s" % (PROJECT_LABEL, project)]})
         return self.get("/containers/json?all=1&filters=%s" % quote(filters, safe=""))[1] or []
 
     def image_id(self, reference):

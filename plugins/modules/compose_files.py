@@ -123,6 +123,11 @@ digest:
   description: sha256 over the path, content, owner, group and mode of every file; the marker's content after an apply.
   returned: when I(project) is set
   type: str
+marker:
+  description: The file the caller writes I(digest) to after a successful apply.
+  returned: when I(project) is set
+  type: str
+  sample: /opt/aistack/redis/.applied
 deployed:
   description: The project runs exactly these files (see I(project)); C(docker compose up) would change nothing.
   returned: when I(project) is set
@@ -228,7 +233,8 @@ class ComposeFiles(object):
 
         found, network = self.engine_reads(read, (["the Docker Engine does not answer at %s" % params["docker_host"]],
                                                   False))
-        result = dict(digest=digest, deployed=not (problems + found), deployment_problems=problems + found)
+        result = dict(digest=digest, marker=os.path.join(self.directory, MARKER), deployed=not (problems + found),
+                      deployment_problems=problems + found)
         if params["network"]:
             result["network_exists"] = network
         return result

@@ -220,6 +220,7 @@ def test_the_applied_files_running_healthy_are_deployed(tmp_path, monkeypatch, c
     code, out = deploy(monkeypatch, capsys, tmp_path, host)
     assert code == 0 and out["changed"] is False
     assert out["deployed"] is True and out["deployment_problems"] == [] and out["network_exists"] is True
+    assert out["marker"] == str(tmp_path / ".applied")
 
 
 def test_a_file_written_but_never_applied_is_not_deployed(tmp_path, monkeypatch, capsys, engine):
