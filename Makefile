@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit rag-api-test mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -44,6 +44,10 @@ sanity: setup
 
 unit: setup
 	tests/run_all.sh unit
+
+# The RAG API service's tests (services/rag_api) in .cache/rag-venv, against real PostgreSQL
+rag-api-test: engine
+	tests/run_all.sh service
 
 mutation: setup
 	tests/run_all.sh mutation

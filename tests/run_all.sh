@@ -27,6 +27,7 @@ scenario_roles() {
 
 suite_lint()   { run yamllint yamllint --strict .; run ansible-lint ansible-lint --profile production --strict; run syntax-check ansible-playbook --syntax-check site.yml -i inventories/local; }
 suite_unit()   { run pytest python -m pytest -q tests/unit; }
+suite_service() { run rag-api-service tests/rag_api.sh; }  # our own service: its venv, real PostgreSQL
 # The mutation gate (>= 85 % killed; tests/mutation.py): the newer Python, as the time budget allows.
 # Every file is scored by `make mutation-report` (tests/mutation-targets.txt; tests/README.md).
 MUTATION_TARGETS=(
@@ -115,10 +116,10 @@ suite_molecule() {
 }
 
 case "${1:-all}" in
-  all) suite_lint; suite_unit; suite_mutation; suite_sanity; suite_build; suite_molecule ;;
-  lint|unit|mutation|sanity|build) "suite_$1" ;;
+  all) suite_lint; suite_unit; suite_service; suite_mutation; suite_sanity; suite_build; suite_molecule ;;
+  lint|unit|service|mutation|sanity|build) "suite_$1" ;;
   molecule) suite_molecule "${2:-}" ;;
-  *) echo "usage: $0 [all|lint|unit|mutation|sanity|build|molecule [ROLE]]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|lint|unit|service|mutation|sanity|build|molecule [ROLE]]" >&2; exit 2 ;;
 esac
 
 printf '\n===== summary =====\n'

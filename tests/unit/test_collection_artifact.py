@@ -57,13 +57,16 @@ def tarball(tmp_path_factory):
 def test_the_tarball_ships_what_users_run(tarball):
     for needed in ("roles/aistack/defaults/main.yml", "roles/redis/tasks/main.yml", "plugins/filter/derive_secret.py",
                    "playbooks/site.yml", "playbooks/credentials.yml", "docs/adding-a-component.md",
-                   "meta/runtime.yml", "site.yml", "README.md", "inventories/prod/hosts.yml"):
+                   "meta/runtime.yml", "site.yml", "README.md", "inventories/prod/hosts.yml",
+                   # the RAG API's build context: the role builds the image from it on the target
+                   "services/rag_api/Dockerfile", "services/rag_api/requirements.txt", "services/rag_api/rag_api/app.py",
+                   "services/rag_api/rag_api/migrations/0001_initial.sql", "services/rag_api/extra-ca-certificates.crt"):
         assert needed in tarball
 
 
 @pytest.mark.parametrize("unwanted", [r"^tests/", r"^molecule/", r"/molecule/", r"^Makefile$", r"pytest_cache",
                                       r"__pycache__", r"^\.ci/", r"^\.config/", r"^\.cache/", r"^ansible\.cfg$",
-                                      r"^requirements\.txt$"])
+                                      r"^requirements\.txt$", r"^services/[^/]+/tests/", r"requirements-test\.txt$"])
 def test_the_tarball_leaves_out_the_test_harness(tarball, unwanted):
     assert not [name for name in tarball if re.search(unwanted, name)]
 
