@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit rag-api-test mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit rag-api-test rag-api-mutation benchmark-rag-api mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -48,6 +48,14 @@ unit: setup
 # The RAG API service's tests (services/rag_api) in .cache/rag-venv, against real PostgreSQL
 rag-api-test: engine
 	tests/run_all.sh service
+
+# The service's mutation score, every module (slow; the gate in make test covers the fast ones)
+rag-api-mutation: engine
+	tests/rag_api.sh mutation
+
+# Retrieval latency p50/p95 at 10k and 100k chunks, ingestion chunks/s (issue 13)
+benchmark-rag-api: engine
+	tests/rag_api.sh benchmark
 
 mutation: setup
 	tests/run_all.sh mutation

@@ -28,12 +28,20 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import importlib
+
 import pytest
-# Imported once here, so that every forked test run finds them loaded (the collection itself is not:
-# each run imports the mutated copy).
-import ansible.module_utils.basic  # noqa: F401 pylint: disable=unused-import
-import jinja2  # noqa: F401 pylint: disable=unused-import
-import yaml  # noqa: F401 pylint: disable=unused-import
+
+# Imported once here, so that every forked test run finds them loaded (the code under test is not:
+# each run imports the mutated copy). A service's own virtualenv has none of Ansible's.
+WARM_IMPORTS = ("ansible.module_utils.basic", "jinja2", "yaml",  # the collection
+                "numpy", "fastapi", "fastapi.testclient", "httpx", "psycopg", "psycopg_pool", "prometheus_client",
+                "llama_index.core.node_parser", "llama_index.embeddings.ollama", "llama_index.llms.ollama")  # services/
+for _name in WARM_IMPORTS:
+    try:
+        importlib.import_module(_name)
+    except ImportError:
+        pass
 
 SWAPS = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
@@ -123,18 +131,29 @@ def _replace(parent, old, new):
 
 
 def _make_copy(root, where):
-    for part in ("plugins", "tests/unit", "tests/images", "roles"):  # roles: scripts run on the host; tests/images: the contract check
-        shutil.copytree(root / part, where / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    # roles: scripts run on the host; tests/images: the contract check; services: our own services,
+    # whose tests use the Ollama double
+    for part in ("plugins", "tests/unit", "tests/images", "roles", "services", "tests/ollama-double"):
+        shutil.copytree(root / part, where / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ruff_cache"))
     link = where / ".cache" / "collections" / "ansible_collections" / "selfhosted" / "ai_stack"
     link.parent.mkdir(parents=True)
     link.symlink_to(where)
     return where
 
 
-def _pytest_in_child(copy_root, tests):
-    """Runs in a child forked from this process: pytest, ansible and yaml are imported already, so a
+def service_dir(source):
+    """`services/<name>` for a service's file (its tests run there, importing its package), else None."""
+    parts = Path(source).parts
+    return Path(*parts[:2]) if len(parts) > 2 and parts[0] == "services" else None
+
+
+def _pytest_in_child(copy_root, tests, workdir=None):
+    """Runs in a child forked from this process: pytest and the libraries are imported already, so a
     mutant costs its tests' time, not a new interpreter's imports (about a second each on 2 cores)."""
-    os.chdir(str(copy_root))
+    os.chdir(str(copy_root / workdir) if workdir else str(copy_root))
+    if workdir:
+        sys.path.insert(0, os.getcwd())
+        tests = [str(Path(test).relative_to(workdir)) for test in tests]
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
@@ -142,9 +161,9 @@ def _pytest_in_child(copy_root, tests):
     os._exit(int(code))
 
 
-def _tests_fail(copy_root, tests):
+def _tests_fail(copy_root, tests, workdir=None):
     """Whether the tests fail in `copy_root`; a mutant that makes them hang (loops forever) counts as killed."""
-    child = multiprocessing.get_context("fork").Process(target=_pytest_in_child, args=(copy_root, tests))
+    child = multiprocessing.get_context("fork").Process(target=_pytest_in_child, args=(copy_root, tests, workdir))
     child.start()
     child.join(MUTANT_TIMEOUT)
     if child.is_alive():
@@ -185,7 +204,7 @@ def main():
             original = target.read_text()
             try:
                 target.write_text(text)
-                killed = _tests_fail(copy_root, tests)
+                killed = _tests_fail(copy_root, tests, service_dir(source))
             finally:
                 target.write_text(original)
                 copies.put(copy_root)

@@ -27,7 +27,8 @@ scenario_roles() {
 
 suite_lint()   { run yamllint yamllint --strict .; run ansible-lint ansible-lint --profile production --strict; run syntax-check ansible-playbook --syntax-check site.yml -i inventories/local; }
 suite_unit()   { run pytest python -m pytest -q tests/unit; }
-suite_service() { run rag-api-service tests/rag_api.sh; }  # our own service: its venv, real PostgreSQL
+# Our own service: its venv, real PostgreSQL; then the mutation gate of its pure modules
+suite_service() { run rag-api-service tests/rag_api.sh && run rag-api-mutation tests/rag_api.sh mutation-gate; }
 # The mutation gate (>= 85 % killed; tests/mutation.py): the newer Python, as the time budget allows.
 # Every file is scored by `make mutation-report` (tests/mutation-targets.txt; tests/README.md).
 MUTATION_TARGETS=(
@@ -50,7 +51,7 @@ suite_mutation() { run mutation python tests/mutation.py "${MUTATION_TARGETS[@]}
 suite_sanity() { run ansible-test-sanity tests/sanity.sh; }
 suite_build()  { run galaxy-build ansible-galaxy collection build --force --output-path .cache/dist; }
 # The scenarios, longest first (tests/molecule/README.md), so that the two lanes end together.
-SCENARIO_ORDER=(site ollama postgres traefik redis docker host_tuning compose_project)
+SCENARIO_ORDER=(site rag_api ollama postgres traefik redis docker host_tuning compose_project)
 # Two at a time: a scenario keeps about one core busy (most of it waits on containers). Scenarios
 # that change this machine's kernel settings (sysctls, THP) take KERNEL_LOCK, never side by side.
 MOLECULE_JOBS=${MOLECULE_JOBS:-2}

@@ -22,7 +22,7 @@ def ollama_model_probe(settings):
         try:
             response = httpx.post(f"{settings.ollama_url}/api/show", json={"model": settings.embedding_model}, timeout=5)
         except httpx.HTTPError as error:
-            return f"Ollama at {settings.ollama_url}: {error or type(error).__name__}"
+            return f"Ollama at {settings.ollama_url}: {str(error) or type(error).__name__}"
         if response.status_code == 404:
             return f"Ollama has no model {settings.embedding_model} (pull it)"
         return None if response.is_success else f"Ollama answered {response.status_code}"

@@ -8,7 +8,7 @@ from .errors import UpstreamError
 
 
 class Docling:
-    def __init__(self, url, api_key="", timeout=120.0, async_above_bytes=5 * 1024 * 1024, poll_seconds=5, transport=None):
+    def __init__(self, url, api_key, timeout, async_above_bytes, poll_seconds=5, transport=None):
         self.url = url
         self.timeout = timeout
         self.async_above_bytes = async_above_bytes
@@ -26,7 +26,7 @@ class Docling:
             self.client.get("/health", timeout=5).raise_for_status()
             return None
         except httpx.HTTPError as error:
-            return f"Docling Serve at {self.url}: {error or type(error).__name__}"
+            return f"Docling Serve at {self.url}: {str(error) or type(error).__name__}"
 
     def _call(self, method, path, **kwargs):
         try:
@@ -61,5 +61,5 @@ class Docling:
                 raise UpstreamError("docling", f"Docling Serve did not finish converting within {self.timeout:g} s", timeout=True)
             task = self._call("GET", f"/v1/status/poll/{task['task_id']}", params={"wait": self.poll_seconds})
         if task["task_status"] == "failure":
-            raise UpstreamError("docling", "Docling Serve could not convert the file")
+            raise UpstreamError("docling", "Docling Serve could not convert the file (its task failed)")
         return self._markdown(self._call("GET", f"/v1/result/{task['task_id']}"))

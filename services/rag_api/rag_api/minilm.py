@@ -67,10 +67,10 @@ class MiniLM:
         self.eps = config["layer_norm_eps"]
         self.dimension = config["hidden_size"]
         max_len = json.loads((model_dir / "sentence_bert_config.json").read_text())["max_seq_length"]
-        self.weights = {k.removeprefix("bert."): v.astype(np.float32) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
+        self.weights = {k: v.astype(np.float32) for k, v in load_file(str(model_dir / "model.safetensors")).items()}
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_len)
-        self.tokenizer.enable_padding(pad_id=config.get("pad_token_id", 0))
+        self.tokenizer.enable_padding()  # padded positions are masked out: the pad id does not matter
 
     def _dense(self, x, name):
         # One 2-D product: a 3-D `@` runs one small BLAS call per batch row, several times slower.

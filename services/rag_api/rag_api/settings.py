@@ -5,7 +5,7 @@ A bad value stops the start with a message that names the variable.
 """
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 EMBEDDING_BACKENDS = ("ollama", "minilm")
 
@@ -28,48 +28,46 @@ def _raw(env, name, default=None):
     return value
 
 
-def _int(env, name, default, low, high):
+def _number(env, name, default, low, high, parse=int):
     raw = _raw(env, name, str(default))
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError as error:
-        raise SettingsError(f"{name} must be an integer, got {raw!r}") from error
+        kind = "an integer" if parse is int else "a number"
+        raise SettingsError(f"{name} must be {kind}, got {raw!r}") from error
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _int(env, name, default, low, high):
+    return _number(env, name, default, low, high)
 
 
 def _float(env, name, default, low, high):
-    raw = _raw(env, name, str(default))
-    try:
-        value = float(raw)
-    except ValueError as error:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from error
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
-    return value
+    return _number(env, name, default, low, high, parse=float)
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     api_key: str
-    embedding_backend: str = "ollama"
-    embedding_model: str = "nomic-embed-text"
-    embedding_dimension: int = 768
-    ollama_url: str = "http://ollama:11434"
-    llm_model: str = "llama3.1:8b"
-    ollama_timeout: float = 300.0
-    docling_url: str = ""
-    docling_api_key: str = field(default="", repr=False)
-    docling_timeout: float = 120.0
-    docling_async_above_bytes: int = 5 * 1024 * 1024
-    max_file_bytes: int = 50 * 1024 * 1024
-    chunk_size: int = 400
-    chunk_overlap: int = 50
-    top_k_max: int = 50
-    pool_size: int = 4
-    database_wait: float = 60.0
+    embedding_backend: str
+    embedding_model: str
+    embedding_dimension: int
+    ollama_url: str
+    llm_model: str
+    ollama_timeout: float
+    docling_url: str
+    docling_api_key: str
+    docling_timeout: float
+    docling_async_above_bytes: int
+    max_file_bytes: int
+    chunk_size: int
+    chunk_overlap: int
+    top_k_max: int
+    pool_size: int
+    database_wait: float
 
     def __repr__(self):
         return f"Settings(embedding_backend={self.embedding_backend!r}, embedding_model={self.embedding_model!r})"

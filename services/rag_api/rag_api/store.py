@@ -59,12 +59,12 @@ _DOCUMENT_COLUMNS = "id, content_hash, source, content_type, chunk_count, update
 
 
 class Store:
-    def __init__(self, database_url, dimension, pool_size=4):
+    def __init__(self, database_url, dimension, pool_size):
         self.dimension = dimension
         self.pool = ConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
                                    kwargs={"application_name": "rag_api", "client_encoding": "utf8"})
 
-    def open(self, timeout=30.0):
+    def open(self, timeout):
         self.pool.open(wait=True, timeout=timeout)
 
     def close(self):

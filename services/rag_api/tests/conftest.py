@@ -1,7 +1,8 @@
 """Fixtures: a real PostgreSQL + pgvector server, the real MiniLM model, the Ollama test double.
 
 PostgreSQL runs from the test image `aistack-test/postgres` (Debian's PostgreSQL 17 + pgvector; built
-by tests/images/build.sh) on a loopback port, or wherever RAG_TEST_ADMIN_URL points (a superuser URL).
+by tests/images/build.sh) on a loopback port, or wherever RAG_TEST_ADMIN_URL points (a superuser URL;
+tests/rag_api.sh sets it for the mutation runs, which share one server).
 Every test gets a database of its own, owned by a non-superuser, with the vector extension created
 by the superuser first — as the postgres role does for the service.
 """
@@ -40,21 +41,33 @@ def _wait_for(url, seconds=60):
             time.sleep(0.3)
 
 
+def _ensure_owner(url):
+    with psycopg.connect(url, autocommit=True) as conn:
+        try:
+            conn.execute(f"CREATE ROLE {OWNER} LOGIN PASSWORD '{OWNER_PASSWORD}'")
+        except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            pass  # made by an earlier run on the same server (RAG_TEST_ADMIN_URL), or one side by side
+
+
 @pytest.fixture(scope="session")
 def admin_url():
     if os.environ.get("RAG_TEST_ADMIN_URL"):
+        _ensure_owner(os.environ["RAG_TEST_ADMIN_URL"])
         yield os.environ["RAG_TEST_ADMIN_URL"]
         return
     name = f"rag-api-test-postgres-{os.getpid()}"
+    yield from _postgres_container(name)
+
+
+def _postgres_container(name):
     subprocess.run(["docker", "run", "-d", "--rm", "--name", name, "-e", "POSTGRES_PASSWORD=" + ADMIN_PASSWORD,
-                    "-p", "127.0.0.1::5432", POSTGRES_IMAGE, "postgres", "-c", "fsync=off", "-c", "max_connections=200"],
+                    "-p", "127.0.0.1::5432", POSTGRES_IMAGE, "postgres", "-c", "fsync=off", "-c", "max_connections=300"],
                    check=True, stdout=subprocess.DEVNULL)
     try:
         port = subprocess.run(["docker", "port", name, "5432/tcp"], check=True, capture_output=True, text=True).stdout.split(":")[-1].strip()
         url = f"postgresql://postgres:{ADMIN_PASSWORD}@127.0.0.1:{port}/postgres"
         _wait_for(url)
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(f"CREATE ROLE {OWNER} LOGIN PASSWORD '{OWNER_PASSWORD}'")
+        _ensure_owner(url)
         yield url
     finally:
         subprocess.run(["docker", "rm", "-f", name], check=False, capture_output=True)

@@ -17,7 +17,7 @@ def make_settings(database_url, ollama_url, **extra):
 def make_client(settings, minilm=None):
     """The app as the settings describe it; with `minilm`, that (shared) model embeds."""
     store, app = build(settings, embeddings.MiniLMEmbedding(model=minilm) if minilm else None)
-    store.open()
+    store.open(settings.database_wait)
     store.migrate()
     client = TestClient(app, headers={"X-API-Key": settings.api_key})
     client.store = store

@@ -41,7 +41,13 @@ class Server:
 
 
 def client(server, **kwargs):
-    return Docling("http://docling:5001", api_key="secret", transport=httpx.MockTransport(server), **kwargs)
+    options = {"api_key": "secret", "timeout": 120.0, "async_above_bytes": 5 * 1024 * 1024, **kwargs}
+    return Docling("http://docling:5001", transport=httpx.MockTransport(server), **options)
+
+
+def test_timeouts_of_the_client():
+    docling = client(Server(), timeout=33.0)
+    assert (docling.client.timeout.read, docling.client.timeout.connect, docling.poll_seconds) == (33.0, 10.0, 5)
 
 
 def test_a_small_file_is_converted_synchronously_to_markdown():
@@ -56,7 +62,7 @@ def test_a_small_file_is_converted_synchronously_to_markdown():
 
 def test_no_key_header_without_a_key():
     server = Server()
-    Docling("http://docling:5001", transport=httpx.MockTransport(server)).convert("a.html", b"<p>x</p>", "text/html")
+    client(server, api_key="").convert("a.html", b"<p>x</p>", "text/html")
     assert "X-Api-Key" not in server.calls[0].headers
 
 
@@ -66,36 +72,57 @@ def test_partial_success_still_gives_the_markdown():
 
 
 @pytest.mark.parametrize("answer, status, message", [
-    (httpx.Response(200, json={"status": "failure", "errors": [{"error_message": "bad zip"}]}), 502, "could not convert the file: bad zip"),
-    (httpx.Response(200, json={"status": "skipped", "errors": []}), 502, "could not convert the file: skipped"),
-    (httpx.Response(504, text="timeout"), 504, "timed out converting"),
-    (httpx.Response(500, text="boom"), 502, "answered 500: boom"),
-    (httpx.Response(401, text="bad key"), 502, "answered 401"),
+    (httpx.Response(200, json={"status": "failure", "errors": [{"error_message": "bad zip"}, {"error_message": "no pages"}]}),
+     502, "Docling Serve could not convert the file: bad zip; no pages"),
+    (httpx.Response(200, json={"status": "skipped", "errors": []}), 502, "Docling Serve could not convert the file: skipped"),
+    (httpx.Response(504, text="timeout"), 504, "Docling Serve timed out converting the file (its max sync wait)"),
+    (httpx.Response(500, text="boom"), 502, "Docling Serve answered 500: boom"),
+    (httpx.Response(400, text="x" * 400), 502, "Docling Serve answered 400: " + "x" * 300),
+    (httpx.Response(401, text="bad key"), 502, "Docling Serve answered 401: bad key"),
 ])
 def test_server_failures_become_upstream_errors(answer, status, message):
     with pytest.raises(UpstreamError) as raised:
         client(Server(sync=lambda r: answer)).convert("a.pdf", b"%PDF", "application/pdf")
     assert (raised.value.status, raised.value.backend) == (status, "docling")
-    assert message in raised.value.message
+    assert raised.value.message == message
+
+
+def test_a_status_below_400_is_an_answer():
+    assert client(Server(sync=lambda r: httpx.Response(399, json=success("fine")))).convert("a.pdf", b"%PDF", None) == "fine"
+
+
+@pytest.mark.parametrize("result, markdown", [
+    ({"status": "success", "document": {"md_content": None}}, ""),
+    ({"status": "success", "document": None}, ""),
+    ({"status": "success"}, ""),
+])
+def test_a_result_without_markdown_is_empty_text(result, markdown):
+    assert client(Server(sync=lambda r: httpx.Response(200, json=result))).convert("a.pdf", b"%PDF", "application/pdf") == markdown
+
+
+def test_a_missing_content_type_is_sent_as_octet_stream():
+    server = Server()
+    client(server).convert("a.pdf", b"%PDF", None)
+    assert b"Content-Type: application/octet-stream" in server.calls[0].read()
 
 
 @pytest.mark.parametrize("exception, status, message", [
-    (httpx.ConnectError("refused"), 502, "unreachable"),
-    (httpx.ReadTimeout("slow"), 504, "did not answer within 120 s"),
+    (httpx.ConnectError("refused"), 502, "Docling Serve is unreachable: refused"),
+    (httpx.ReadTimeout("slow"), 504, "Docling Serve did not answer within 120 s"),
 ])
 def test_transport_failures_become_upstream_errors(exception, status, message):
     def fail(request):
         raise exception
     with pytest.raises(UpstreamError) as raised:
         client(Server(sync=fail)).convert("a.pdf", b"%PDF", "application/pdf")
-    assert raised.value.status == status and message in raised.value.message
+    assert (raised.value.status, raised.value.message, raised.value.backend) == (status, message, "docling")
 
 
 def test_a_large_file_goes_through_the_asynchronous_endpoints():
     server = Server(polls=3)
     assert client(server, async_above_bytes=10).convert("big.pdf", b"x" * 11, "application/pdf") == "# Big"
-    paths = [request.url.path for request in server.calls]
-    assert paths == ["/v1/convert/file/async"] + ["/v1/status/poll/t1"] * 3 + ["/v1/result/t1"]
+    calls = [(request.method, request.url.path) for request in server.calls]
+    assert calls == [("POST", "/v1/convert/file/async")] + [("GET", "/v1/status/poll/t1")] * 3 + [("GET", "/v1/result/t1")]
     assert server.calls[1].url.params["wait"] == "5"
 
 
@@ -108,7 +135,8 @@ def test_a_file_at_the_threshold_is_still_synchronous():
 def test_an_asynchronous_conversion_that_fails_is_a_502():
     with pytest.raises(UpstreamError) as raised:
         client(Server(final="failure"), async_above_bytes=0).convert("big.pdf", b"x", "application/pdf")
-    assert raised.value.status == 502
+    assert (raised.value.status, raised.value.backend) == (502, "docling")
+    assert raised.value.message == "Docling Serve could not convert the file (its task failed)"
 
 
 def test_an_asynchronous_conversion_past_the_deadline_is_a_504(monkeypatch):
@@ -117,12 +145,33 @@ def test_an_asynchronous_conversion_past_the_deadline_is_a_504(monkeypatch):
     server = Server(polls=100)
     with pytest.raises(UpstreamError) as raised:
         client(server, async_above_bytes=0, timeout=120).convert("big.pdf", b"x", "application/pdf")
-    assert raised.value.status == 504 and "within 120 s" in raised.value.message
+    assert (raised.value.status, raised.value.backend) == (504, "docling")
+    assert raised.value.message == "Docling Serve did not finish converting within 120 s"
+    # start at 0, deadline 120: polls at 50 and 100; at 150 it gives up
     assert [r.url.path for r in server.calls].count("/v1/status/poll/t1") == 2
+
+
+def test_the_deadline_itself_is_too_late(monkeypatch):
+    clock = iter([0, 60, 120])
+    monkeypatch.setattr("rag_api.docling.time.monotonic", lambda: next(clock))
+    server = Server(polls=100)
+    with pytest.raises(UpstreamError):
+        client(server, async_above_bytes=0, timeout=120).convert("big.pdf", b"x", "application/pdf")
+    assert [r.url.path for r in server.calls].count("/v1/status/poll/t1") == 1
 
 
 def test_ping_reports_a_problem_or_none():
     assert client(Server()).ping() is None
-    down = Docling("http://docling:5001", transport=httpx.MockTransport(lambda request: httpx.Response(503)))
-    assert down.ping().startswith("Docling Serve at http://docling:5001: ")
-    assert Docling("").configured is False and client(Server()).configured is True
+    down = client(lambda request: httpx.Response(503))
+    assert down.ping().startswith("Docling Serve at http://docling:5001: Server error '503 Service Unavailable'")
+    assert client(Server()).configured is True and Docling("", "", 1, 1).configured is False
+
+
+def test_ping_names_an_error_without_a_message_and_waits_five_seconds():
+    seen = []
+
+    def fail(request):
+        seen.append(request.extensions["timeout"])
+        raise httpx.ConnectError("")
+    assert client(fail).ping() == "Docling Serve at http://docling:5001: ConnectError"
+    assert seen[0]["read"] == 5 and seen[0]["connect"] == 5

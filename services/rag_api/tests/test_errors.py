@@ -22,3 +22,7 @@ def test_is_timeout(error, timeout):
 def test_upstream_error_status(timeout, status):
     error = UpstreamError("docling", "message", timeout=timeout)
     assert (error.status, error.backend, error.message, str(error)) == (status, "docling", "message", "message")
+
+
+def test_an_upstream_error_is_a_502_unless_it_timed_out():
+    assert UpstreamError("embedding", "down").status == 502

@@ -21,15 +21,16 @@ def test_embeddings_match_sentence_transformers(minilm):
     mine = minilm.encode(REFERENCE["texts"])
     reference = np.array(REFERENCE["embeddings"], dtype=np.float32)
     assert mine.shape == reference.shape == (len(REFERENCE["texts"]), 384)
-    assert np.abs(mine - reference).max() < 1e-5
+    assert np.abs(mine - reference).max() < 2e-6  # measured: 1.3e-7
     assert np.allclose(np.linalg.norm(mine, axis=1), 1.0, atol=1e-5)
 
 
 def test_a_text_embeds_the_same_alone_or_padded_in_a_batch(minilm):
-    texts = ["short", "a much longer sentence that forces padding of the short one in the same batch"]
+    # "short" comes second: alone it is row 0 of its batch, in the batch it is not
+    texts = ["a much longer sentence that forces padding of the short one in the same batch", "short"]
     together = minilm.encode(texts)
     alone = np.vstack([minilm.encode([text]) for text in texts])
-    assert np.abs(together - alone).max() < 1e-5
+    assert np.abs(together - alone).max() < 1e-6
 
 
 def test_no_texts_give_an_empty_matrix(minilm):

@@ -1,5 +1,7 @@
 """Settings from the environment (rag_api.settings): defaults, files, and refusals that name the variable."""
 
+import dataclasses
+
 import pytest
 
 from rag_api.settings import SettingsError, load
@@ -11,7 +13,7 @@ def test_defaults_for_the_ollama_backend():
     settings = load(dict(BASE))
     assert (settings.embedding_backend, settings.embedding_model, settings.embedding_dimension) == ("ollama", "nomic-embed-text", 768)
     assert (settings.chunk_size, settings.chunk_overlap, settings.top_k_max) == (400, 50, 50)
-    assert (settings.ollama_url, settings.llm_model, settings.docling_url) == ("http://ollama:11434", "llama3.1:8b", "")
+    assert (settings.ollama_url, settings.llm_model, settings.docling_url, settings.docling_api_key) == ("http://ollama:11434", "llama3.1:8b", "", "")
     assert (settings.max_file_bytes, settings.docling_async_above_bytes, settings.pool_size) == (52428800, 5242880, 4)
     assert (settings.ollama_timeout, settings.docling_timeout, settings.database_wait) == (300.0, 120.0, 60.0)
 
@@ -22,10 +24,14 @@ def test_defaults_for_the_minilm_backend():
 
 
 def test_values_and_trailing_slashes():
-    settings = load({**BASE, "RAG_OLLAMA_URL": "http://o:1/", "RAG_DOCLING_URL": "http://d:5001/", "RAG_CHUNK_SIZE": "16",
+    settings = load({**BASE, "RAG_OLLAMA_URL": "http://OLLAMA-BOX/", "RAG_DOCLING_URL": "http://DOCLING-BOX//", "RAG_CHUNK_SIZE": "16",
+                     "RAG_EMBEDDING_MODEL": "mxbai-embed-large", "RAG_LLM_MODEL": "qwen2.5:7b", "RAG_DOCLING_API_KEY": "dk",
+                     "RAG_MAX_FILE_BYTES": str(2**40), "RAG_DOCLING_ASYNC_ABOVE_BYTES": str(2**40), "RAG_POOL_SIZE": "100",
                      "RAG_CHUNK_OVERLAP": "15", "RAG_TOP_K_MAX": "1000", "RAG_EMBEDDING_DIMENSION": "2000",
                      "RAG_OLLAMA_TIMEOUT": "1", "RAG_DOCLING_TIMEOUT": "3600"})
-    assert (settings.ollama_url, settings.docling_url) == ("http://o:1", "http://d:5001")
+    assert (settings.ollama_url, settings.docling_url) == ("http://OLLAMA-BOX", "http://DOCLING-BOX")
+    assert (settings.embedding_model, settings.llm_model, settings.docling_api_key) == ("mxbai-embed-large", "qwen2.5:7b", "dk")
+    assert (settings.max_file_bytes, settings.docling_async_above_bytes, settings.pool_size) == (2**40, 2**40, 100)
     assert (settings.chunk_size, settings.chunk_overlap, settings.top_k_max, settings.embedding_dimension) == (16, 15, 1000, 2000)
     assert (settings.ollama_timeout, settings.docling_timeout) == (1.0, 3600.0)
 
@@ -39,14 +45,19 @@ def test_secrets_come_from_files(tmp_path):
 
 def test_secrets_stay_out_of_repr():
     text = repr(load({**BASE, "RAG_DOCLING_API_KEY": "docling-secret"}))
-    assert "k" * 32 not in text and "docling-secret" not in text and "u:p@" not in text
+    assert text == "Settings(embedding_backend='ollama', embedding_model='nomic-embed-text')"
+
+
+def test_settings_cannot_be_changed_after_loading():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        load(dict(BASE)).api_key = "other"
 
 
 @pytest.mark.parametrize("change, message", [
     ({"RAG_API_KEY": None}, "RAG_API_KEY is required"),
     ({"RAG_DATABASE_URL": None}, "RAG_DATABASE_URL is required"),
     ({"RAG_API_KEY": "k" * 31}, "RAG_API_KEY must be at least 32"),
-    ({"RAG_API_KEY_FILE": "/nonexistent/key"}, "RAG_API_KEY_FILE: cannot read /nonexistent/key"),
+    ({"RAG_API_KEY_FILE": "/nonexistent/key"}, "RAG_API_KEY_FILE: cannot read /nonexistent/key: No such file or directory"),
     ({"RAG_EMBEDDING_BACKEND": "openai"}, "RAG_EMBEDDING_BACKEND must be one of ollama, minilm, got 'openai'"),
     ({"RAG_CHUNK_SIZE": "big"}, "RAG_CHUNK_SIZE must be an integer, got 'big'"),
     ({"RAG_CHUNK_SIZE": "15"}, "RAG_CHUNK_SIZE must be between 16 and 8192, got 15"),
@@ -60,6 +71,8 @@ def test_secrets_stay_out_of_repr():
     ({"RAG_OLLAMA_TIMEOUT": "0.5"}, "RAG_OLLAMA_TIMEOUT must be between 1 and 3600, got 0.5"),
     ({"RAG_DOCLING_TIMEOUT": "3601"}, "RAG_DOCLING_TIMEOUT must be between 1 and 3600"),
     ({"RAG_MAX_FILE_BYTES": "0"}, "RAG_MAX_FILE_BYTES must be between 1 and"),
+    ({"RAG_MAX_FILE_BYTES": str(2**40 + 1)}, "RAG_MAX_FILE_BYTES must be between 1 and 1099511627776"),
+    ({"RAG_DOCLING_ASYNC_ABOVE_BYTES": str(2**40 + 1)}, "RAG_DOCLING_ASYNC_ABOVE_BYTES must be between 0 and 1099511627776"),
     ({"RAG_POOL_SIZE": "101"}, "RAG_POOL_SIZE must be between 1 and 100"),
     ({"RAG_DATABASE_WAIT": "0"}, "RAG_DATABASE_WAIT must be between 1 and 3600"),
     ({"RAG_DOCLING_ASYNC_ABOVE_BYTES": "-1"}, "RAG_DOCLING_ASYNC_ABOVE_BYTES must be between 0 and"),

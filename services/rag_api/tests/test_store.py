@@ -1,12 +1,15 @@
 """Storage guarantees (rag_api.store) on real PostgreSQL + pgvector: migrations, the dimension check,
 all-or-nothing replacement (B2: HNSW index)."""
 
+import dataclasses
+import socket
 import threading
 
 import psycopg
+import psycopg_pool
 import pytest
 
-from rag_api.store import StartupError, Store, migrations, vector_literal
+from rag_api.store import Document, StartupError, Store, migrations, vector_literal
 
 
 def unit(i, dimension=4):
@@ -17,8 +20,8 @@ def unit(i, dimension=4):
 
 @pytest.fixture()
 def store(database_url):
-    store = Store(database_url, 4)
-    store.open()
+    store = Store(database_url, 4, 4)
+    store.open(30)
     store.migrate()
     yield store
     store.close()
@@ -40,9 +43,9 @@ def test_migrations_are_numbered_and_create_an_hnsw_index(store):
 
 
 def test_migrating_again_and_side_by_side_applies_each_migration_once(database_url, store):
-    others = [Store(database_url, 4) for _ in range(3)]
+    others = [Store(database_url, 4, 4) for _ in range(3)]
     for other in others:
-        other.open()
+        other.open(30)
     threads = [threading.Thread(target=other.migrate) for other in others]
     for thread in threads:
         thread.start()
@@ -55,8 +58,8 @@ def test_migrating_again_and_side_by_side_applies_each_migration_once(database_u
 
 
 def test_a_different_embedding_dimension_refuses_to_start_naming_both(database_url, store):
-    other = Store(database_url, 768)
-    other.open()
+    other = Store(database_url, 768, 2)
+    other.open(30)
     try:
         with pytest.raises(StartupError) as raised:
             other.migrate()
@@ -87,6 +90,8 @@ def test_vector_search_orders_by_cosine_similarity(store):
     hits = store.vector_search([1.0, 0.0, 0.0, 0.0], 3)
     assert [(hit.document_id, hit.text, round(hit.score, 3)) for hit in hits] == [("a", "x", 1.0), ("b", "z", 0.6), ("a", "y", 0.0)]
     assert len(store.vector_search([1.0, 0.0, 0.0, 0.0], 2, ef_search=100)) == 2
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        hits[0].score = 2.0
 
 
 def test_text_search_matches_any_word_and_ranks_more_matches_first(store):
@@ -109,7 +114,12 @@ def test_documents_pages_and_counts(store):
     page, total = store.documents(2, 1)
     assert [d.id for d in page] == ["b", "c"] and total == 3
     assert store.counts() == (3, 6)
-    assert page[0].as_dict()["chunks"] == 2 and page[0].as_dict()["source"] == "b.md"
+    described = page[0].as_dict()
+    assert described == {"id": "b", "content_hash": "hb", "source": "b.md", "content_type": "text/markdown", "chunks": 2,
+                         "updated_at": described["updated_at"]}
+    assert described["updated_at"].startswith("20") and "T" in described["updated_at"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        page[0].id = "other"
 
 
 @pytest.mark.parametrize("vector, literal", [([1, 0.5], "[1.0,0.5]"), ([], "[]"), ([-1e-9], "[-1e-09]")])
@@ -121,3 +131,35 @@ def test_ping_reports_a_closed_pool(store):
     assert store.ping() is None
     store.pool.close()
     assert store.ping()
+
+
+def test_replace_refuses_chunks_and_vectors_that_do_not_pair_up(store):
+    with pytest.raises(ValueError):
+        store.replace("doc", "h", "", "", ["one", "two"], [unit(0)])
+    assert store.get("doc") is None
+
+
+def test_the_sessions_are_named_rag_api(store):
+    with store.pool.connection() as conn:
+        assert conn.execute("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()").fetchone() == ("rag_api",)
+
+
+def test_open_waits_for_the_database_and_gives_up(database_url):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = Store(f"postgresql://nobody:x@127.0.0.1:{port}/none?connect_timeout=1", 4, 1)
+    with pytest.raises(psycopg_pool.PoolTimeout):
+        unreachable.open(1)
+    unreachable.close()
+
+
+def test_ping_names_an_error_without_a_message(store, monkeypatch):
+    def fail(**_kwargs):
+        raise psycopg_pool.PoolTimeout()
+    monkeypatch.setattr(store.pool, "connection", fail)
+    assert store.ping() == "PoolTimeout"
+
+
+def test_documents_are_values():
+    assert Document("a", "h", "s", "t", 1, "now") == Document("a", "h", "s", "t", 1, "now")
