@@ -36,9 +36,14 @@ def test_defaults_list_every_image_once_and_pinned_as_docs_images_md_says():
 
 @pytest.mark.parametrize("extra_vars, expected", [
     ({"aistack_container_image_registry_prefix": "mirror.example/ai/"}, ["mirror.example/ai/" + i for i in DEFAULT]),
-    ({"ollama_exporter_enabled": False, "ollama_instances": 1}, [i for i in DEFAULT if not i.startswith("python")]),
+    ({"ollama_exporter_enabled": False, "ollama_instances": 1, "rag_api_enabled": False},
+     [i for i in DEFAULT if not i.startswith("python")]),
+    # the RAG API's image is built on the target from the Python image (the exporter's too)
     ({"ollama_enabled": False, "redis_enabled": False},
-     ["haproxy:3.0.11", "pgvector/pgvector:0.8.1-pg17-trixie", "traefik:v3.7.15"]),
+     ["haproxy:3.0.11", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm", "traefik:v3.7.15"]),
+    ({"ollama_enabled": False, "redis_enabled": False, "rag_api_container_image_build": False,
+      "rag_api_container_image_registry_prefix": "registry.example/"},
+     ["haproxy:3.0.11", "pgvector/pgvector:0.8.1-pg17-trixie", "registry.example/selfhosted/rag-api:0.1.0", "traefik:v3.7.15"]),
     ({"traefik_enabled": False, "ollama_instances": 2, "ollama_load_balancer_container_image_tag": "3.0.12"},
      ["haproxy:3.0.12", "ollama/ollama:0.12.6", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm",
       "redis:7.4.6-bookworm"]),
