@@ -79,18 +79,16 @@ class Embedder:
                                                  f"RAG_EMBEDDING_DIMENSION is {self.dimension}")
         return vectors
 
-    def documents(self, texts):
+    def _call(self, compute):
         try:
-            return self._checked(self.model.get_text_embedding_batch(list(texts)))
+            return self._checked(compute())
         except UpstreamError:
             raise
         except Exception as error:
             raise UpstreamError("embedding", f"embedding failed: {error}", timeout=is_timeout(error)) from error
 
+    def documents(self, texts):
+        return self._call(lambda: self.model.get_text_embedding_batch(list(texts)))
+
     def query(self, text):
-        try:
-            return self._checked([self.model.get_query_embedding(text)])[0]
-        except UpstreamError:
-            raise
-        except Exception as error:
-            raise UpstreamError("embedding", f"embedding failed: {error}", timeout=is_timeout(error)) from error
+        return self._call(lambda: [self.model.get_query_embedding(text)])[0]

@@ -56,26 +56,31 @@ class RagService:
         self.docling = docling
         self.metrics = metrics
 
+    def _unchanged(self, document_id, digest):
+        """The answer for content already stored under this id, or None: nothing to convert or embed."""
+        stored = self.store.get(document_id)
+        if stored is None or stored.content_hash != digest:
+            return None
+        self.metrics.indexed.labels("unchanged").inc()
+        return {"document_id": document_id, "status": "unchanged", "content_hash": digest, "chunks": stored.chunk_count}
+
     def _index(self, document_id, digest, text, source, content_type):
         chunks = self.chunker.split(text)
         if not chunks:
             raise RequestError(422, "the document holds no text to index")
-        stored = self.store.get(document_id)
-        if stored and stored.content_hash == digest:
-            result = "unchanged"
-        else:
-            with Timer(self.metrics.embedding_seconds.labels("documents").observe):
-                vectors = self.embedder.documents(chunks)
-            result = self.store.replace(document_id, digest, source, content_type, chunks, vectors)
+        with Timer(self.metrics.embedding_seconds.labels("documents").observe):
+            vectors = self.embedder.documents(chunks)
+        # "unchanged" here only when another request stored the same content meanwhile: same chunks
+        result = self.store.replace(document_id, digest, source, content_type, chunks, vectors)
         self.metrics.indexed.labels(result).inc()
-        return {"document_id": document_id, "status": result, "content_hash": digest,
-                "chunks": stored.chunk_count if result == "unchanged" else len(chunks)}
+        return {"document_id": document_id, "status": result, "content_hash": digest, "chunks": len(chunks)}
 
     def index_text(self, text, document_id=None, source=""):
         if not isinstance(text, str) or not text.strip():
             raise RequestError(422, "text is empty")
         digest = content_hash(text.encode("utf-8"))
-        return self._index(check_document_id("text:" + digest if document_id is None else document_id), digest, text, source, "text/plain")
+        document_id = check_document_id("text:" + digest if document_id is None else document_id)
+        return self._unchanged(document_id, digest) or self._index(document_id, digest, text, source, "text/plain")
 
     def index_file(self, filename, content, document_id=None):
         filename = os.path.basename(filename or "")
@@ -89,10 +94,9 @@ class RagService:
             raise RequestError(422, f"{filename} is empty")
         document_id = check_document_id(filename if document_id is None else document_id)
         digest = content_hash(content)
-        stored = self.store.get(document_id)
-        if stored and stored.content_hash == digest:  # the same bytes: no conversion, no embedding
-            self.metrics.indexed.labels("unchanged").inc()
-            return {"document_id": document_id, "status": "unchanged", "content_hash": digest, "chunks": stored.chunk_count}
+        unchanged = self._unchanged(document_id, digest)  # the same bytes: no conversion, no embedding
+        if unchanged:
+            return unchanged
         if extension in DIRECT_TYPES:
             try:
                 text = content.decode("utf-8")

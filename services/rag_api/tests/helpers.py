@@ -1,5 +1,7 @@
 """Builds the service the way rag_api.__main__ does, with the test's database and backends."""
 
+import socket
+
 from fastapi.testclient import TestClient
 
 from rag_api import embeddings
@@ -22,3 +24,10 @@ def make_client(settings, minilm=None):
     client = TestClient(app, headers={"X-API-Key": settings.api_key})
     client.store = store
     return client
+
+
+def free_port():
+    """A loopback port nothing listens on (closed once this returns)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from helpers import make_client, make_settings
+from helpers import free_port, make_client, make_settings
 
 SPACE = ("The James Webb Space Telescope observes the universe in infrared light. Its primary mirror is made of "
          "eighteen hexagonal beryllium segments coated with gold. It orbits the Sun near the second Lagrange point, "
@@ -221,19 +221,13 @@ def silent_server():
     server.close()
 
 
-def closed_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("docling, status, message", [
     ("closed", 502, "Docling Serve is unreachable"),
     ("silent", 504, "Docling Serve did not answer within 1 s"),
 ])
 def test_docling_down_or_hung_is_a_502_or_504_and_nothing_is_written(database_url, ollama, minilm, silent_server,
                                                                       docling, status, message):
-    url = f"http://127.0.0.1:{closed_port()}" if docling == "closed" else silent_server
+    url = f"http://127.0.0.1:{free_port()}" if docling == "closed" else silent_server
     client = make_client(make_settings(database_url, ollama, RAG_DOCLING_URL=url, RAG_DOCLING_TIMEOUT=1), minilm)
     try:
         response = client.post("/index-document", files={"file": ("report.docx", b"PK\x03\x04", "application/octet-stream")})
@@ -248,7 +242,7 @@ def test_docling_down_or_hung_is_a_502_or_504_and_nothing_is_written(database_ur
 
 @pytest.mark.parametrize("ollama_state, status", [("closed", 502), ("silent", 504)])
 def test_ollama_down_or_hung_is_a_502_or_504_for_embedding_and_nothing_is_written(database_url, silent_server, ollama_state, status):
-    url = f"http://127.0.0.1:{closed_port()}" if ollama_state == "closed" else silent_server
+    url = f"http://127.0.0.1:{free_port()}" if ollama_state == "closed" else silent_server
     client = make_client(make_settings(database_url, url, RAG_EMBEDDING_BACKEND="ollama", RAG_OLLAMA_TIMEOUT=1))
     try:
         response = client.post("/index-text", json={"text": "some text"})

@@ -3,7 +3,6 @@ a write that leaves the previous version complete."""
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,14 +13,10 @@ import httpx
 import psycopg
 import pytest
 
+from helpers import free_port
+
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 KEY = "p" * 40
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def environment(database_url, ollama, **extra):

@@ -2,13 +2,13 @@
 all-or-nothing replacement (B2: HNSW index)."""
 
 import dataclasses
-import socket
 import threading
 
 import psycopg
 import psycopg_pool
 import pytest
 
+from helpers import free_port
 from rag_api.store import Document, StartupError, Store, migrations, vector_literal
 
 
@@ -145,10 +145,7 @@ def test_the_sessions_are_named_rag_api(store):
 
 
 def test_open_waits_for_the_database_and_gives_up(database_url):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    unreachable = Store(f"postgresql://nobody:x@127.0.0.1:{port}/none?connect_timeout=1", 4, 1)
+    unreachable = Store(f"postgresql://nobody:x@127.0.0.1:{free_port()}/none?connect_timeout=1", 4, 1)
     with pytest.raises(psycopg_pool.PoolTimeout):
         unreachable.open(1)
     unreachable.close()
