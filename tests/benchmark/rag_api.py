@@ -56,7 +56,7 @@ def load_chunks(store, count, rng, centers):
         for start in range(0, count, per_doc * 50):
             with conn.transaction():
                 conn.execute("INSERT INTO rag_documents (id, content_hash, chunk_count) SELECT 'doc-' || g, 'h', %s "
-                             "FROM generate_series(%s, %s) g", (per_doc, start // per_doc, (start + per_doc * 50) // per_doc - 1))
+                             "FROM generate_series(%s::int, %s::int) g", (per_doc, start // per_doc, (start + per_doc * 50) // per_doc - 1))
                 with conn.cursor().copy("COPY rag_chunks (document_id, ordinal, text, embedding) FROM STDIN") as copy:
                     for index in range(start, min(start + per_doc * 50, count)):
                         topic = index % len(centers)

@@ -59,8 +59,9 @@ _DOCUMENT_COLUMNS = "id, content_hash, source, content_type, chunk_count, update
 
 
 class Store:
-    def __init__(self, database_url, dimension, pool_size):
+    def __init__(self, database_url, dimension, pool_size, word_row_budget=2000):
         self.dimension = dimension
+        self.word_row_budget = word_row_budget
         self.pool = ConnectionPool(database_url, min_size=1, max_size=pool_size, open=False,
                                    kwargs={"application_name": "rag_api", "client_encoding": "utf8"})
 
@@ -160,12 +161,23 @@ class Store:
         return [Hit(*row) for row in rows]
 
     def text_search(self, query, limit):
-        """Chunks holding any of the query's words, those holding more (and rarer-placed) first."""
+        """Chunks holding any of the query's words, those holding more (and rarer-placed) first.
+
+        A word that ANALYZE found in more than `word_row_budget` chunks is left out: ranking every chunk
+        that holds "the" or "code" costs time in proportion to the table and, like an IDF weight near
+        zero, tells nothing about which chunk is meant. A query of such words only finds nothing here;
+        hybrid retrieval then rests on the vector side.
+        """
         with self.pool.connection() as conn:
             rows = conn.execute(
-                "WITH q AS (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query "
-                "           FROM unnest(to_tsvector('simple', %s))) "
+                "WITH common AS ("
+                "  SELECT e.lexeme FROM pg_stats s JOIN pg_class t ON t.oid = 'rag_chunks'::regclass"
+                "  CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(lexeme, freq)"
+                "  WHERE s.schemaname = current_schema() AND s.tablename = 'rag_chunks' AND s.attname = 'text_search'"
+                "    AND e.lexeme IS NOT NULL AND e.freq * t.reltuples > %s), "
+                "q AS (SELECT to_tsquery('simple', string_agg(quote_literal(lexeme), ' | ')) AS query "
+                "      FROM unnest(to_tsvector('simple', %s)) WHERE lexeme NOT IN (SELECT lexeme FROM common)) "
                 "SELECT c.id, c.document_id, c.ordinal, c.text, ts_rank_cd(c.text_search, q.query, 1) "
                 "FROM rag_chunks c, q WHERE q.query IS NOT NULL AND c.text_search @@ q.query "
-                "ORDER BY 5 DESC, c.id LIMIT %s", (query, limit)).fetchall()
+                "ORDER BY 5 DESC, c.id LIMIT %s", (self.word_row_budget, query, limit)).fetchall()
         return [Hit(*row) for row in rows]

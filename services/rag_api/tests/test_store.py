@@ -102,6 +102,19 @@ def test_text_search_matches_any_word_and_ranks_more_matches_first(store):
     assert store.text_search("?!", 5) == [] and store.text_search("absent", 5) == []
 
 
+def test_text_search_leaves_out_words_that_analyze_found_in_more_chunks_than_the_budget(store):
+    texts = [f"the common word, entry {i}" for i in range(40)] + ["the rare code QX-58213"]
+    store.replace("a", "ha", "", "", texts, [unit(0)] * len(texts))
+    with store.pool.connection() as conn:
+        conn.execute("ANALYZE rag_chunks")
+    assert len(store.text_search("common", 50)) == 40  # 40 chunks, within the default budget
+    store.word_row_budget = 39
+    assert store.text_search("common", 50) == [] and store.text_search("the", 50) == []
+    assert [hit.text for hit in store.text_search("the common QX-58213", 50)] == ["the rare code QX-58213"]
+    store.word_row_budget = 40
+    assert len(store.text_search("common", 50)) == 40
+
+
 def test_delete_takes_the_chunks_too_and_reports_unknown_ids(store):
     store.replace("a", "ha", "", "", ["x"], [unit(0)])
     assert store.delete("a") is True and store.delete("a") is False
