@@ -133,7 +133,8 @@ def _replace(parent, old, new):
 def _make_copy(root, where):
     # roles: scripts run on the host; tests/images: the contract check; services: our own services,
     # whose tests use the Ollama double
-    for part in ("plugins", "tests/unit", "tests/images", "roles", "services", "tests/ollama-double"):
+    for part in ("plugins", "tests/unit", "tests/images", "roles", "services", "tests/ollama-double", "tests/docling-standin",
+                 "tests/fixtures"):
         shutil.copytree(root / part, where / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ruff_cache"))
     link = where / ".cache" / "collections" / "ansible_collections" / "selfhosted" / "ai_stack"
     link.parent.mkdir(parents=True)
