@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit rag-api-test rag-api-mutation benchmark-rag-api mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
+.PHONY: deploy-local test setup venv collection-link engine images lint sanity unit rag-api-test rag-api-mutation benchmark-rag-api benchmark-rag-ingest mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -56,6 +56,9 @@ rag-api-mutation: engine
 # Retrieval latency p50/p95 at 10k and 100k chunks, ingestion chunks/s (issue 13)
 benchmark-rag-api: engine
 	tests/rag_api.sh benchmark
+
+benchmark-rag-ingest: setup engine
+	tests/benchmark/rag_ingest.sh
 
 mutation: setup
 	tests/run_all.sh mutation

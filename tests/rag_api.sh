@@ -7,6 +7,7 @@
 #                                      its database tests sharing one PostgreSQL server
 #   tests/rag_api.sh mutation-gate     the part of it that make test runs
 #   tests/rag_api.sh benchmark [ARGS]  retrieval latency and ingestion throughput (tests/benchmark/rag_api.py)
+#   tests/rag_api.sh --venv-only       the virtualenv and the postgres image only (tests/benchmark/rag_ingest.sh)
 set -euo pipefail
 s=services/rag_api/rag_api t=services/rag_api/tests
 # The gate in make test: retrieval fusion, the Docling client and the error mapping (about a
@@ -49,6 +50,8 @@ start_postgres() {  # one PostgreSQL server for a whole run; RAG_TEST_ADMIN_URL 
 }
 
 case "${1:-}" in
+  --venv-only)
+    exit ;;
   mutation|mutation-gate)
     [ "$1" = mutation ] && targets=("${SERVICE_MUTATION_TARGETS[@]}") || targets=("${SERVICE_MUTATION_GATE[@]}")
     shift
