@@ -3,22 +3,17 @@
 It answers GETs from a table {path with query: (status, JSON body)} and records every path asked for;
 anything not in the table is a 404, as the Engine answers for a missing image or network.
 """
-import json
 import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler
+
+from http_double import answer
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - the name http.server dispatches to
         self.server.requested.append(self.path)
-        status, body = self.server.answers.get(self.path, (404, {"message": "no such object"}))
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer(self, *self.server.answers.get(self.path, (404, {"message": "no such object"})))
 
     def log_message(self, *args):
         pass

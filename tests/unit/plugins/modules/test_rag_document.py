@@ -19,6 +19,7 @@ from ansible_collections.selfhosted.ai_stack.plugins.module_utils.rag_api import
 )
 from ansible_collections.selfhosted.ai_stack.plugins.modules import rag_document
 
+from http_double import answer
 from module_runner import argument_spec_of, run_module
 
 KEY = "k" * 40
@@ -36,42 +37,27 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def _send(self, status, payload):
-        body = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
     def _handle(self, method):
         api = self.server
         api.calls.append((method, self.path))
         api.agents.append(self.headers.get("User-Agent"))
         if self.path in ("/list", "/latin"):
-            body = b"[1, 2]" if self.path == "/list" else b'{"detail": "caf\xe9"}'
-            self.send_response(400)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            return self.wfile.write(body)
+            return answer(self, 400, b"[1, 2]" if self.path == "/list" else b'{"detail": "caf\xe9"}')
         if self.headers.get("X-API-Key") != KEY:
-            return self._send(401, {"detail": "a valid API key is required (X-API-Key)"})
+            return answer(self, 401, {"detail": "a valid API key is required (X-API-Key)"})
         if api.fail_with:
-            return self._send(api.fail_with, {"detail": "the double was told to fail", "backend": "docling"})
+            return answer(self, api.fail_with, {"detail": "the double was told to fail", "backend": "docling"})
         if self.path.startswith("/documents/"):
             document_id = unquote(self.path[len("/documents/"):])
             stored = api.documents.get(document_id)
             if stored is None:
-                return self._send(404, {"detail": "no document %r" % document_id})
+                return answer(self, 404, {"detail": "no document %r" % document_id})
             if method == "DELETE":
                 del api.documents[document_id]
-                return self._send(200, {"document_id": document_id, "status": "deleted"})
-            return self._send(200, dict(stored, id=document_id))
+                return answer(self, 200, {"document_id": document_id, "status": "deleted"})
+            return answer(self, 200, dict(stored, id=document_id))
         if (method, self.path) != ("POST", "/index-document"):
-            self.send_response(404)
-            self.send_header("Content-Length", "9")
-            self.end_headers()
-            return self.wfile.write(b"Not Found")
+            return answer(self, 404, b"Not Found", "text/plain")
         body = self.rfile.read(int(self.headers["Content-Length"]))
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + body)
@@ -83,7 +69,7 @@ class Handler(BaseHTTPRequestHandler):
         api.documents[document_id] = {"content_hash": digest, "chunk_count": len(content) // 4 + 1,
                                       "source": fields["file"].get_filename()}
         api.contents[document_id] = content
-        return self._send(200, {"document_id": document_id, "status": status, "content_hash": digest,
+        return answer(self, 200, {"document_id": document_id, "status": status, "content_hash": digest,
                                 "chunks": len(content) // 4 + 1})
 
     def do_GET(self):  # noqa: N802
