@@ -29,7 +29,6 @@ class ActionModule(ActionBase):
             result.update(self._execute_module(module_name="selfhosted.ai_stack.rag_document",
                                                module_args=self._task.args, task_vars=task_vars))
             return result
-        validation, params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        del validation
+        params = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         result.update(run_task(params, bool(self._task.check_mode), bool(self._task.diff)))
         return result
