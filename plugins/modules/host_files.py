@@ -87,6 +87,13 @@ options:
     type: list
     elements: path
     default: []
+  units:
+    description:
+      - systemd units whose state is returned in I(units), read after the writes with one C(systemctl show),
+        so that a role starts, enables or restarts a service only when it has to (issue 11).
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     description: Reports what would change without writing.
@@ -106,6 +113,7 @@ EXAMPLES = r"""
       - {path: /etc/systemd/system/docker.service.d/limits.conf, content: "[Service]\nLimitNOFILE=1048576\n",
          mode: "0644", secret: false}
     read: [/proc/sys/vm/swappiness]
+    units: [docker.service]
   register: written
 """
 
@@ -121,9 +129,25 @@ contents:
   returned: always
   type: dict
   sample: {/proc/sys/vm/swappiness: "10\n"}
+mtimes:
+  description: The modification time (seconds since the epoch) of every file of I(files), null for one not written yet.
+  returned: always
+  type: dict
+  sample: {/etc/systemd/system/docker.service.d/limits.conf: 1795000000.5}
+units:
+  description:
+    - The state of every unit of I(units) - C(load_state) (C(not-found) for a unit that is not installed),
+      C(active_state), C(unit_file_state) (C(enabled), C(disabled), ...; empty when not installed),
+      C(need_daemon_reload), and C(started), when its main process started (seconds since the epoch;
+      null when it has none running).
+  returned: always
+  type: dict
+  sample: {docker.service: {load_state: loaded, active_state: active, unit_file_state: enabled,
+           need_daemon_reload: false, started: 1795000000.2}}
 """
 
 import os
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
@@ -142,6 +166,48 @@ def refusal(directories, files):
     if twice:
         return "host_files: %s listed more than once" % ", ".join(twice)
     return ""
+
+
+UNIT_PROPERTIES = "LoadState,ActiveState,UnitFileState,NeedDaemonReload,MainPID,ExecMainStartTimestampMonotonic"
+
+
+def parse_units(names, output, now, monotonic_now):
+    """The state of each unit from `systemctl show -p UNIT_PROPERTIES -- NAMES`: one block per unit, in order."""
+    blocks = output.strip("\n").split("\n\n")
+    if len(blocks) != len(names):
+        raise ValueError("systemctl show answered %d blocks for %d units" % (len(blocks), len(names)))
+    units = {}
+    for name, block in zip(names, blocks):
+        values = dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+        started_monotonic = int(values.get("ExecMainStartTimestampMonotonic") or 0)
+        running = values.get("MainPID", "0") != "0" and started_monotonic > 0
+        units[name] = dict(
+            load_state=values.get("LoadState", ""),
+            active_state=values.get("ActiveState", ""),
+            unit_file_state=values.get("UnitFileState", ""),
+            need_daemon_reload=values.get("NeedDaemonReload") == "yes",
+            started=round(now - (monotonic_now - started_monotonic / 1e6), 3) if running else None,
+        )
+    return units
+
+
+def read_units(module, names):
+    if not names:
+        return {}
+    rc, out, err = module.run_command(["systemctl", "show", "-p", UNIT_PROPERTIES, "--"] + names)
+    if rc != 0:
+        module.fail_json(msg="host_files: systemctl show failed: %s" % (err.strip() or out.strip()))
+    try:
+        return parse_units(names, out, time.time(), time.monotonic())
+    except ValueError as problem:
+        module.fail_json(msg="host_files: %s" % problem)
+
+
+def mtime(path):
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
 
 
 def run(module):
@@ -167,7 +233,9 @@ def run(module):
     for path in params["read"]:
         data = read_bytes(path)
         contents[path] = None if data is None else to_native(data, errors="surrogate_or_replace")
-    result = dict(changed=writer.changed, changed_files=writer.changed_files, contents=contents)
+    result = dict(changed=writer.changed, changed_files=writer.changed_files, contents=contents,
+                  mtimes=dict((entry["path"], mtime(entry["path"])) for entry in params["files"]),
+                  units=read_units(module, params["units"]))
     if module._diff:
         result["diff"] = writer.diffs
     return result
@@ -185,6 +253,7 @@ def main():
             files=dict(type="list", elements="dict", default=[],
                        options=dict(path=dict(type="path", required=True), validate=dict(type="str"), **FILE_OPTIONS)),
             read=dict(type="list", elements="path", default=[]),
+            units=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )

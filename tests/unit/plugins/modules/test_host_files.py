@@ -184,3 +184,86 @@ def test_a_file_its_validate_command_accepts_is_written_and_check_mode_does_not_
     assert path.read_text() == "{\"debug\": true}\n"
     code, out = run(monkeypatch, capsys, files=[entry])
     assert out["changed"] is False and seen.read_text() == "x"
+
+
+# units: one `systemctl show` after the writes, so roles start or restart a service only when needed.
+SHOW_DOCKER = ("MainPID=936\nExecMainStartTimestampMonotonic=400000000\nLoadState=loaded\nActiveState=active\n"
+               "UnitFileState=enabled\nNeedDaemonReload=no\n")
+SHOW_MISSING = ("MainPID=0\nExecMainStartTimestampMonotonic=0\nLoadState=not-found\nActiveState=inactive\n"
+                "UnitFileState=\nNeedDaemonReload=no\n")
+SHOW_TIMER = "LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\nNeedDaemonReload=yes\n"
+SHOW_STOPPED = ("MainPID=0\nExecMainStartTimestampMonotonic=300000000\nLoadState=loaded\nActiveState=failed\n"
+                "UnitFileState=enabled\nNeedDaemonReload=no\n")
+
+
+@pytest.mark.parametrize("block, expected", [
+    (SHOW_DOCKER, dict(load_state="loaded", active_state="active", unit_file_state="enabled",
+                       need_daemon_reload=False, started=900.0)),
+    (SHOW_MISSING, dict(load_state="not-found", active_state="inactive", unit_file_state="",
+                        need_daemon_reload=False, started=None)),
+    (SHOW_TIMER, dict(load_state="loaded", active_state="inactive", unit_file_state="disabled",
+                      need_daemon_reload=True, started=None)),
+    (SHOW_STOPPED, dict(load_state="loaded", active_state="failed", unit_file_state="enabled",
+                        need_daemon_reload=False, started=None)),
+])
+def test_a_unit_state_is_read_from_its_block(block, expected):
+    # started: now 1000, monotonic clock at 500 s, main process started at 400 s of it -> 900
+    assert host_files.parse_units(["u"], block + "\n", 1000.0, 500.0) == {"u": expected}
+
+
+def test_blocks_are_matched_to_units_in_order():
+    units = host_files.parse_units(["docker.service", "gone.service"], SHOW_DOCKER + "\n" + SHOW_MISSING, 1000.0, 500.0)
+    assert [units[name]["load_state"] for name in ("docker.service", "gone.service")] == ["loaded", "not-found"]
+
+
+def test_a_block_count_that_does_not_match_is_refused():
+    with pytest.raises(ValueError, match="answered 1 blocks for 2 units"):
+        host_files.parse_units(["a.service", "b.service"], SHOW_DOCKER, 1000.0, 500.0)
+
+
+def fake_systemctl(tmp_path, monkeypatch, output, rc=0):
+    """A `systemctl` first on PATH that records its arguments and prints output."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "systemctl"
+    script.write_text("#!/bin/sh\necho \"$@\" >> %s\nprintf '%%s' '%s'\nexit %d\n" % (tmp_path / "calls", output, rc))
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    return tmp_path / "calls"
+
+
+def test_units_are_read_with_one_systemctl_show(tmp_path, monkeypatch, capsys):
+    calls = fake_systemctl(tmp_path, monkeypatch, SHOW_DOCKER + "\n" + SHOW_MISSING)
+    code, out = run_params(monkeypatch, capsys, dict(units=["docker.service", "gone.service"]))
+    assert code == 0 and out["changed"] is False
+    assert calls.read_text() == "show -p %s -- docker.service gone.service\n" % host_files.UNIT_PROPERTIES
+    assert out["units"]["docker.service"]["active_state"] == "active"
+    assert out["units"]["gone.service"] == dict(load_state="not-found", active_state="inactive", unit_file_state="",
+                                                need_daemon_reload=False, started=None)
+
+
+def test_without_units_systemctl_is_not_called(tmp_path, monkeypatch, capsys):
+    calls = fake_systemctl(tmp_path, monkeypatch, SHOW_DOCKER)
+    code, out = run_params(monkeypatch, capsys, dict())
+    assert code == 0 and out["units"] == {} and not calls.exists()
+
+
+@pytest.mark.parametrize("output, rc, msg", [
+    ("", 1, "host_files: systemctl show failed"),
+    (SHOW_DOCKER, 0, "host_files: systemctl show answered 1 blocks for 2 units"),
+])
+def test_a_failing_or_short_systemctl_answer_fails_the_task(tmp_path, monkeypatch, capsys, output, rc, msg):
+    fake_systemctl(tmp_path, monkeypatch, output, rc)
+    code, out = run_params(monkeypatch, capsys, dict(units=["a.service", "b.service"]))
+    assert code == 1 and out["msg"].startswith(msg)
+
+
+def test_mtimes_are_those_of_the_files_after_the_writes(tmp_path, monkeypatch, capsys):
+    directories, files = layout(tmp_path)
+    code, out = run(monkeypatch, capsys, directories, files, check=True)
+    assert out["mtimes"] == {files[0]["path"]: None, files[1]["path"]: None}
+    run(monkeypatch, capsys, directories, files)
+    os.utime(files[0]["path"], (1000, 1234.5))
+    code, out = run(monkeypatch, capsys, directories, files)
+    assert out["mtimes"][files[0]["path"]] == 1234.5
+    assert out["mtimes"][files[1]["path"]] == os.stat(files[1]["path"]).st_mtime
