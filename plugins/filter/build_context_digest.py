@@ -79,7 +79,7 @@ def _context_files(source, entries):
             for name in files:
                 relative = os.path.join(relative_root, name)
                 full = os.path.join(source, relative)
-                if os.path.isfile(full) and not os.path.islink(full) and "/__pycache__/" not in "/" + relative:
+                if os.path.isfile(full) and not os.path.islink(full) and "/__pycache__/" not in relative:
                     found.append(relative)
     return sorted(found, key=lambda path: path.encode("utf-8", "surrogateescape"))
 

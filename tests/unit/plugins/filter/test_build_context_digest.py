@@ -90,8 +90,21 @@ def test_what_changes_the_digest_and_what_does_not(context, change):
 
 def test_a_missing_entry_is_named(context):
     source, _ca = context
-    with pytest.raises(AnsibleFilterError, match=r"rag_api/missing is missing from the build context"):
+    with pytest.raises(AnsibleFilterError) as raised:
         build_context_digest(str(source), ["Dockerfile", "rag_api/missing"])
+    assert str(raised.value) == "build_context_digest: %s/rag_api/missing is missing from the build context" % source
+
+
+def test_names_that_are_not_utf8_and_a_top_level_pycache_hash_as_find_lists_them(context):
+    # find's -path '*/__pycache__/*' needs a directory above __pycache__: a top-level one is kept.
+    source, ca = context
+    (source / "__pycache__").mkdir()
+    (source / "__pycache__" / "top.pyc").write_text("kept by find")
+    os.mkdir(os.path.join(str(source).encode(), b"rag_api/\xff-dir"))
+    with open(os.path.join(str(source).encode(), b"rag_api/\xff-dir/\xfe.py"), "w") as handle:
+        handle.write("latin-1 name\n")
+    entries = ENTRIES + ["__pycache__"]
+    assert build_context_digest(str(source), entries, extra=[ca], values=["v"]) == shell_digest(source, entries, [ca], ["v"])
 
 
 def test_registered_under_its_name():

@@ -211,6 +211,20 @@ def test_a_unit_state_is_read_from_its_block(block, expected):
     assert host_files.parse_units(["u"], block + "\n", 1000.0, 500.0) == {"u": expected}
 
 
+@pytest.mark.parametrize("block, started", [
+    # the microseconds count: 400.123456 s of the monotonic clock, kept to the millisecond
+    ("MainPID=9\nExecMainStartTimestampMonotonic=400123456\n", 900.123),
+    ("MainPID=9\nExecMainStartTimestampMonotonic=1\n", 500.0),
+    ("MainPID=9\nExecMainStartTimestampMonotonic=0\n", None),  # a main process without a start time
+    ("MainPID=9\nExecMainStartTimestampMonotonic=\n", None),
+    ("ExecMainStartTimestampMonotonic=400000000\n", None),  # no main process at all
+])
+def test_started_needs_a_main_process_and_its_start_time(block, started):
+    unit = host_files.parse_units(["u"], block, 1000.0, 500.0)["u"]
+    assert unit["started"] == started
+    assert (unit["load_state"], unit["active_state"], unit["unit_file_state"]) == ("", "", "")
+
+
 def test_blocks_are_matched_to_units_in_order():
     units = host_files.parse_units(["docker.service", "gone.service"], SHOW_DOCKER + "\n" + SHOW_MISSING, 1000.0, 500.0)
     assert [units[name]["load_state"] for name in ("docker.service", "gone.service")] == ["loaded", "not-found"]
@@ -236,7 +250,8 @@ def test_units_are_read_with_one_systemctl_show(tmp_path, monkeypatch, capsys):
     calls = fake_systemctl(tmp_path, monkeypatch, SHOW_DOCKER + "\n" + SHOW_MISSING)
     code, out = run_params(monkeypatch, capsys, dict(units=["docker.service", "gone.service"]))
     assert code == 0 and out["changed"] is False
-    assert calls.read_text() == "show -p %s -- docker.service gone.service\n" % host_files.UNIT_PROPERTIES
+    assert calls.read_text() == ("show -p LoadState,ActiveState,UnitFileState,NeedDaemonReload,MainPID,"
+                                 "ExecMainStartTimestampMonotonic -- docker.service gone.service\n")
     assert out["units"]["docker.service"]["active_state"] == "active"
     assert out["units"]["gone.service"] == dict(load_state="not-found", active_state="inactive", unit_file_state="",
                                                 need_daemon_reload=False, started=None)
@@ -250,6 +265,7 @@ def test_without_units_systemctl_is_not_called(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.parametrize("output, rc, msg", [
     ("", 1, "host_files: systemctl show failed"),
+    ("Unit name a.service is not valid.", 1, "host_files: systemctl show failed: Unit name a.service is not valid."),
     (SHOW_DOCKER, 0, "host_files: systemctl show answered 1 blocks for 2 units"),
 ])
 def test_a_failing_or_short_systemctl_answer_fails_the_task(tmp_path, monkeypatch, capsys, output, rc, msg):

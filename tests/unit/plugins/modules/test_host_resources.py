@@ -64,6 +64,22 @@ def test_the_module_sets_the_facts_and_changes_nothing(monkeypatch, capsys):
     assert out["ansible_facts"]["memtotal_mb"] == 24105 and out["ansible_facts"]["processor_vcpus"] == 2
 
 
+def test_without_memtotal_the_module_fails_naming_the_file(monkeypatch, capsys):
+    files = {"/proc/meminfo": "MemFree: 1 kB\n", "/proc/cpuinfo": CPUINFO}
+    monkeypatch.setattr(host_resources, "read", files.__getitem__)
+    code, out = run_module(host_resources, monkeypatch, capsys, {})
+    assert code == 1 and out["msg"] == "host_resources: /proc/meminfo has no MemTotal line"
+
+
+@pytest.mark.parametrize("cpu_count, expected", [(None, 1), (6, 6)])
+def test_without_processor_entries_the_online_cpus_count_or_one(monkeypatch, capsys, cpu_count, expected):
+    files = {"/proc/meminfo": MEMINFO, "/proc/cpuinfo": ""}
+    monkeypatch.setattr(host_resources, "read", files.__getitem__)
+    monkeypatch.setattr(host_resources.os, "cpu_count", lambda: cpu_count)
+    code, out = run_module(host_resources, monkeypatch, capsys, {})
+    assert code == 0 and out["ansible_facts"]["processor_vcpus"] == expected
+
+
 def test_an_unreadable_proc_fails_with_the_reason(monkeypatch, capsys):
     def unreadable(path):
         raise IOError("No such file: %s" % path)
