@@ -42,6 +42,7 @@ MUTATION_TARGETS=(
   plugins/modules/host_files.py=tests/unit/plugins/modules/test_host_files.py
   plugins/modules/host_resources.py=tests/unit/plugins/modules/test_host_resources.py
   plugins/filter/build_context_digest.py=tests/unit/plugins/filter/test_build_context_digest.py
+  plugins/modules/stack_status.py=tests/unit/plugins/modules/test_stack_status.py
   plugins/modules/postgres_databases.py=tests/unit/plugins/modules/test_postgres_databases.py
   plugins/module_utils/file_writer.py=tests/unit/plugins/modules/test_compose_files.py,tests/unit/plugins/modules/test_host_files.py
   plugins/module_utils/compose_state.py=tests/unit/plugins/module_utils/test_compose_state.py,tests/unit/plugins/modules/test_compose_files.py

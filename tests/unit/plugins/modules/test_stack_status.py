@@ -1,4 +1,8 @@
 import json
+import os
+import shutil
+import tempfile
+from urllib.parse import quote
 
 import pytest
 
@@ -8,6 +12,8 @@ from ansible_collections.selfhosted.ai_stack.plugins.module_utils.stack_health i
     summarize_container,
 )
 from ansible_collections.selfhosted.ai_stack.plugins.modules import stack_status
+from engine_api_double import EngineApiDouble
+from module_runner import run_module as run_module_with
 
 
 def inspect(name, project="redis", running=True, health=None, log_output=None, restarts=0, exit_code=0):
@@ -96,106 +102,114 @@ def test_problem_lines_in_full():
     ]
 
 
-class FakeContainer:
-    def __init__(self, attrs):
-        self.attrs = attrs
+LIST_PATH = "/containers/json?all=1&filters=" + quote(json.dumps({"label": ["com.docker.compose.project"]}), safe="")
 
 
-class FakeContainers:
-    def __init__(self, items):
-        self.items = items
-        self.calls = []
-
-    def list(self, all=False, filters=None):  # noqa: A002 - the SDK's own argument name
-        self.calls.append((all, filters))
-        return [FakeContainer(a) for a in self.items]
+def listing(items):
+    """The Engine's answers: the list (Id and Labels of each container) and each container's inspect."""
+    answers = {LIST_PATH: (200, [{"Id": "id-%d" % n, "Labels": attrs["Config"]["Labels"]} for n, attrs in enumerate(items)])}
+    answers.update(("/containers/id-%d/json" % n, (200, attrs)) for n, attrs in enumerate(items))
+    return answers
 
 
-class FakeClient:
-    def __init__(self, items):
-        self.containers = FakeContainers(items)
+@pytest.fixture
+def engine():
+    directory = tempfile.mkdtemp(prefix="engine", dir="/tmp")  # a unix socket path must stay short
+    servers = []
+
+    def start(answers):
+        server = EngineApiDouble(os.path.join(directory, "docker.sock"), answers)
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.stop()
+    shutil.rmtree(directory)
 
 
-def test_collect_filters_projects_and_sorts():
-    client = FakeClient([
-        inspect("traefik-traefik-1", project="traefik", health="healthy"),
-        inspect("redis-redis-1", health="healthy"),
-        inspect("n8n-worker-1", project="n8n", health="healthy"),
-    ])
-    result = stack_status.collect(client, ["redis", "traefik"])
-    assert [s["name"] for s in result] == ["redis-redis-1", "traefik-traefik-1"]
-    assert client.containers.calls == [(True, {"label": ["com.docker.compose.project"]})]
+def run_module(monkeypatch, capsys, engine, items, **params):
+    """The module against an Engine API double that holds `items` (inspect data); returns (code, result, double)."""
+    double = engine(listing(items))
+    params.setdefault("docker_host", "unix://" + double.server_address)
+    code, out = run_module_with(stack_status, monkeypatch, capsys, params)
+    return code, out, double
 
 
-def run_module(monkeypatch, capsys, items, _record=None, _docker="fake", **params):
-    """Runs the module against a fake Docker SDK; `items` is the inspect data, or an exception to raise."""
-    from ansible.module_utils import basic
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    args = json.dumps({"ANSIBLE_MODULE_ARGS": params})
-    monkeypatch.setattr(basic, "_ANSIBLE_ARGS", to_bytes(args))
-    monkeypatch.setattr(basic, "_ANSIBLE_PROFILE", "legacy", raising=False)
-
-    class FakeDocker:
-        @staticmethod
-        def DockerClient(base_url):
-            if _record is not None:
-                _record.append(base_url)
-            if isinstance(items, Exception):
-                raise items
-            return FakeClient(items)
-
-    monkeypatch.setattr(stack_status, "docker", FakeDocker if _docker == "fake" else _docker)
-    with pytest.raises(SystemExit) as exit_info:
-        stack_status.main()
-    return exit_info.value.code, json.loads(capsys.readouterr().out)
+def test_only_the_projects_asked_for_are_inspected_and_they_are_sorted(monkeypatch, capsys, engine):
+    items = [inspect("traefik-traefik-1", project="traefik", health="healthy"), inspect("redis-redis-1", health="healthy"),
+             inspect("n8n-worker-1", project="n8n", health="healthy")]
+    code, out, double = run_module(monkeypatch, capsys, engine, items, projects=["redis", "traefik"])
+    assert [c["name"] for c in out["containers"]] == ["redis-redis-1", "traefik-traefik-1"]
+    assert double.requested == [LIST_PATH, "/containers/id-0/json", "/containers/id-1/json"]
 
 
-def test_module_fails_on_unhealthy_when_asked(monkeypatch, capsys):
+def test_without_projects_every_compose_container_is_reported(monkeypatch, capsys, engine):
+    items = [inspect("redis-redis-1", health="healthy"), inspect("n8n-worker-1", project="n8n", health="healthy")]
+    code, out, _double = run_module(monkeypatch, capsys, engine, items)
+    assert code == 0 and [c["name"] for c in out["containers"]] == ["n8n-worker-1", "redis-redis-1"]
+
+
+def test_a_container_removed_between_list_and_inspect_is_left_out(monkeypatch, capsys, engine):
+    double = engine({LIST_PATH: (200, [{"Id": "gone", "Labels": {"com.docker.compose.project": "redis"}}])})
+    code, out = run_module_with(stack_status, monkeypatch, capsys, {"docker_host": "unix://" + double.server_address})
+    assert code == 0 and out["containers"] == [] and out["unhealthy"] == []
+
+
+def test_module_fails_on_unhealthy_when_asked(monkeypatch, capsys, engine):
     items = [inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH")]
-    code, out = run_module(monkeypatch, capsys, items, fail_on_unhealthy=True)
+    code, out, _double = run_module(monkeypatch, capsys, engine, items, fail_on_unhealthy=True)
     assert code == 1
     assert out["failed"] is True
     assert "redis-redis-1" in out["msg"] and "NOAUTH" in out["msg"]
     assert out["changed"] is False
 
 
-def test_module_reports_without_failing_by_default(monkeypatch, capsys):
+def test_module_reports_without_failing_by_default(monkeypatch, capsys, engine):
     items = [inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH")]
-    code, out = run_module(monkeypatch, capsys, items)
+    code, out, _double = run_module(monkeypatch, capsys, engine, items)
     assert code == 0
     assert out["unhealthy"] and out["containers"][0]["health"] == "unhealthy"
 
 
-def test_the_module_asks_the_default_docker_host(monkeypatch, capsys):
-    asked = []
-    code, out = run_module(monkeypatch, capsys, [inspect("redis-redis-1", health="healthy")], _record=asked)
-    assert code == 0 and asked == ["unix:///var/run/docker.sock"]
+def test_the_default_docker_host_is_the_engine_socket(monkeypatch):
+    spec = {}
+
+    class Stop(Exception):
+        pass
+
+    def capture(**kwargs):
+        spec.update(kwargs["argument_spec"])
+        raise Stop()
+    monkeypatch.setattr(stack_status, "AnsibleModule", capture)
+    with pytest.raises(Stop):
+        stack_status.main()
+    assert spec["docker_host"]["default"] == "unix:///var/run/docker.sock"
+
+
+def test_a_docker_host_that_is_not_a_unix_socket_is_refused(monkeypatch, capsys):
+    code, out = run_module_with(stack_status, monkeypatch, capsys, {"docker_host": "tcp://10.0.0.9:2375"})
+    assert code == 1 and out["msg"] == "docker_host must be a unix:// socket, not tcp://10.0.0.9:2375"
 
 
 def test_the_module_names_the_docker_host_it_could_not_read(monkeypatch, capsys):
-    code, out = run_module(monkeypatch, capsys, RuntimeError("connection refused"), docker_host="tcp://10.0.0.9:2375")
+    code, out = run_module_with(stack_status, monkeypatch, capsys, {"docker_host": "unix:///nonexistent/docker.sock"})
     assert code == 1
-    assert out["msg"] == "cannot read containers from tcp://10.0.0.9:2375: connection refused"
+    assert out["msg"].startswith("cannot read containers from unix:///nonexistent/docker.sock: ")
 
 
-def test_the_module_lists_every_problem_in_its_failure(monkeypatch, capsys):
+def test_the_module_lists_every_problem_in_its_failure(monkeypatch, capsys, engine):
     items = [inspect("redis-redis-1", health="unhealthy", log_output="NOAUTH"), inspect("redis-worker-1", running=False)]
-    code, out = run_module(monkeypatch, capsys, items, fail_on_unhealthy=True)
+    code, out, _double = run_module(monkeypatch, capsys, engine, items, fail_on_unhealthy=True)
     assert out["msg"] == "not healthy: " + " | ".join(describe_problems([summarize_container(i) for i in items]))
 
 
-def test_without_the_docker_sdk_the_module_says_which_package(monkeypatch, capsys):
-    code, out = run_module(monkeypatch, capsys, [], _docker=None)
-    assert code == 1 and "(docker (python3-docker))" in out["msg"]
-
-
-def test_the_module_runs_in_check_mode(monkeypatch, capsys):
-    code, out = run_module(monkeypatch, capsys, [inspect("redis-redis-1", health="healthy")], _ansible_check_mode=True)
+def test_the_module_runs_in_check_mode(monkeypatch, capsys, engine):
+    items = [inspect("redis-redis-1", health="healthy")]
+    code, out, _double = run_module(monkeypatch, capsys, engine, items, _ansible_check_mode=True)
     assert code == 0 and not out.get("skipped") and out["containers"][0]["name"] == "redis-redis-1"
 
 
-def test_the_module_reports_only_the_projects_asked_for(monkeypatch, capsys):
+def test_the_module_reports_only_the_projects_asked_for(monkeypatch, capsys, engine):
     items = [inspect("redis-redis-1", health="healthy"), inspect("n8n-worker-1", project="n8n", running=False)]
-    code, out = run_module(monkeypatch, capsys, items, projects=["redis"], fail_on_unhealthy=True)
+    code, out, _double = run_module(monkeypatch, capsys, engine, items, projects=["redis"], fail_on_unhealthy=True)
     assert code == 0 and [c["name"] for c in out["containers"]] == ["redis-redis-1"]
