@@ -18,7 +18,7 @@ description:
     healthy.
   - Fails when I(fail_on_unhealthy=true) and a container is not running and healthy, naming each one.
   - Reads only; never changes anything. Asks the Engine API over its unix socket with the standard
-    library (no Docker SDK: it took longer to import than the reads take).
+    library, without the Docker SDK, which took longer to import than the reads take.
 author:
   - selfhosted.ai_stack contributors (@selfhosted)
 options:
