@@ -1,33 +1,10 @@
 # The Engine API reads of compose_files, against a unix-socket double of the Engine (issue 11).
 import json
 import os
-import shutil
-import tempfile
 
 import pytest
 
 from ansible_collections.selfhosted.ai_stack.plugins.module_utils import engine_api
-from engine_api_double import EngineApiDouble
-
-
-@pytest.fixture
-def socket_dir():
-    path = tempfile.mkdtemp(prefix="engine", dir="/tmp")  # a unix socket path must stay short
-    yield path
-    shutil.rmtree(path)
-
-
-@pytest.fixture
-def engine(socket_dir):
-    servers = []
-
-    def start(answers):
-        server = EngineApiDouble(os.path.join(socket_dir, "docker.sock"), answers)
-        servers.append(server)
-        return server
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.mark.parametrize("host, path", [

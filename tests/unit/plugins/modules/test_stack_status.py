@@ -1,7 +1,4 @@
 import json
-import os
-import shutil
-import tempfile
 from urllib.parse import quote
 
 import pytest
@@ -12,8 +9,7 @@ from ansible_collections.selfhosted.ai_stack.plugins.module_utils.stack_health i
     summarize_container,
 )
 from ansible_collections.selfhosted.ai_stack.plugins.modules import stack_status
-from engine_api_double import EngineApiDouble
-from module_runner import run_module as run_module_with
+from module_runner import argument_spec_of, run_module as run_module_with
 
 
 def inspect(name, project="redis", running=True, health=None, log_output=None, restarts=0, exit_code=0):
@@ -112,21 +108,6 @@ def listing(items):
     return answers
 
 
-@pytest.fixture
-def engine():
-    directory = tempfile.mkdtemp(prefix="engine", dir="/tmp")  # a unix socket path must stay short
-    servers = []
-
-    def start(answers):
-        server = EngineApiDouble(os.path.join(directory, "docker.sock"), answers)
-        servers.append(server)
-        return server
-    yield start
-    for server in servers:
-        server.stop()
-    shutil.rmtree(directory)
-
-
 def run_module(monkeypatch, capsys, engine, items, **params):
     """The module against an Engine API double that holds `items` (inspect data); returns (code, result, double)."""
     double = engine(listing(items))
@@ -172,18 +153,7 @@ def test_module_reports_without_failing_by_default(monkeypatch, capsys, engine):
 
 
 def test_the_default_docker_host_is_the_engine_socket(monkeypatch):
-    spec = {}
-
-    class Stop(Exception):
-        pass
-
-    def capture(**kwargs):
-        spec.update(kwargs["argument_spec"])
-        raise Stop()
-    monkeypatch.setattr(stack_status, "AnsibleModule", capture)
-    with pytest.raises(Stop):
-        stack_status.main()
-    assert spec["docker_host"]["default"] == "unix:///var/run/docker.sock"
+    assert argument_spec_of(stack_status, monkeypatch)["docker_host"]["default"] == "unix:///var/run/docker.sock"
 
 
 def test_a_docker_host_that_is_not_a_unix_socket_is_refused(monkeypatch, capsys):
