@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-passed=() failed=()
+passed=() failed=() failed_logs=()
 run() {  # run NAME COMMAND...
   local name=$1; shift
   local start=$SECONDS
@@ -89,7 +89,7 @@ scenario_command() {  # scenario_command ROLE: the command that tests one scenar
 run_scenarios_side_by_side() {
   mkdir -p "$LOG_DIR"
   local -A name_of=() start_of=()
-  local role pid name rc running=0 failed_logs=()
+  local role pid name rc running=0
   finish_one() {
     wait -n -p pid; rc=$?
     name=${name_of[$pid]}; running=$((running - 1))
@@ -146,5 +146,10 @@ esac
 printf '\n===== summary =====\n'
 for name in "${passed[@]}"; do printf 'PASSED  %s\n' "$name"; done
 for name in "${failed[@]}"; do printf 'FAILED  %s\n' "$name"; done
+# The lines that say why, after the summary: only the end of CI's output may be kept.
+for log in "${failed_logs[@]}"; do
+  printf '\n===== why: %s =====\n' "$log"
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -a -E 'fatal:|FAILED!|failed=[1-9]|Executed: Failed|^E  |Error|error:' | tail -n 25 | cut -c1-700
+done
 printf 'suites: %d passed, %d failed\n' "${#passed[@]}" "${#failed[@]}"
 [ ${#failed[@]} -eq 0 ]
