@@ -7,6 +7,7 @@ import stat
 
 import pytest
 
+from ansible_collections.selfhosted.ai_stack.plugins.module_utils.compose_files import subdirectories
 from ansible_collections.selfhosted.ai_stack.plugins.modules import compose_files
 from module_runner import argument_spec_of, run_module
 
@@ -156,7 +157,7 @@ def test_secret_content_is_masked_in_the_result(tmp_path, monkeypatch, capsys):
     (["a/b/c.conf", "a/d.conf", "e/f"], ["a", "e", "a/b"]),
 ])
 def test_subdirectories_parents_first(paths, expected):
-    assert compose_files.subdirectories(paths) == expected
+    assert subdirectories(paths) == expected
 
 
 @pytest.mark.parametrize("check", [False, True])
