@@ -10,13 +10,15 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: host_resources
-short_description: The host's memory, CPUs and huge page size as facts, in one cheap call
+short_description: The host's memory, CPUs, huge page size and OS release as facts, in one cheap call
 version_added: 0.3.0
 description:
   - Sets the facts C(memtotal_mb) and C(processor_vcpus) as M(ansible.builtin.setup)'s hardware subset
     does, and C(aistack_meminfo_kb), every C(/proc/meminfo) value in kB (C(MemTotal), C(Hugepagesize), ...).
-  - Reads two files under C(/proc) instead of the whole hardware subset (mounts, devices, DMI), so the
-    validation phase sizes every limit against the host for a fraction of the time (issue 11).
+  - Sets C(aistack_os_release), the fields of C(/etc/os-release) (C(ID), C(VERSION_ID), C(VERSION_CODENAME),
+    ...), empty when the file cannot be read, so the docker role needs no fact gathering.
+  - Reads three small files instead of fact gathering with the hardware subset (mounts, devices, DMI),
+    so the validation phase sizes every limit against the host for a fraction of the time (issue 11).
 author:
   - selfhosted.ai_stack contributors (@selfhosted)
 options: {}
@@ -56,6 +58,10 @@ ansible_facts:
       description: Every value of C(/proc/meminfo) given in kB or as a count, by its name.
       type: dict
       sample: {MemTotal: 24104000, Hugepagesize: 2048, HugePages_Total: 0}
+    aistack_os_release:
+      description: Every C(NAME=value) line of C(/etc/os-release), the value without its quotes.
+      type: dict
+      sample: {ID: debian, VERSION_ID: "13", VERSION_CODENAME: trixie}
 """
 
 import os
@@ -87,6 +93,26 @@ def facts(meminfo, cpuinfo, cpu_count):
                 aistack_meminfo_kb=values)
 
 
+def parse_os_release(text):
+    """`KEY=value` lines of os-release(5) as {KEY: value}, shell quotes removed; comments skipped."""
+    values = {}
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition("=")
+        if sep and name and not name.startswith("#"):
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                value = value[1:-1]
+            values[name] = value
+    return values
+
+
+def read_os_release():
+    try:
+        return parse_os_release(read("/etc/os-release"))
+    except (IOError, OSError):
+        return {}
+
+
 def read(path):
     with open(path) as handle:
         return handle.read()
@@ -98,6 +124,7 @@ def main():
         found = facts(read("/proc/meminfo"), read("/proc/cpuinfo"), os.cpu_count() or 1)
     except (IOError, OSError, ValueError) as problem:
         module.fail_json(msg="host_resources: %s" % problem)
+    found["aistack_os_release"] = read_os_release()
     module.exit_json(changed=False, ansible_facts=found)
 
 

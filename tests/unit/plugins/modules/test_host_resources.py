@@ -57,11 +57,43 @@ def test_meminfo_without_memtotal_is_refused():
 
 
 def test_the_module_sets_the_facts_and_changes_nothing(monkeypatch, capsys):
-    files = {"/proc/meminfo": MEMINFO, "/proc/cpuinfo": CPUINFO}
+    files = {"/proc/meminfo": MEMINFO, "/proc/cpuinfo": CPUINFO, "/etc/os-release": OS_RELEASE}
     monkeypatch.setattr(host_resources, "read", files.__getitem__)
     code, out = run_module(host_resources, monkeypatch, capsys, {"_ansible_check_mode": True})
     assert code == 0 and out["changed"] is False
     assert out["ansible_facts"]["memtotal_mb"] == 24105 and out["ansible_facts"]["processor_vcpus"] == 2
+    assert out["ansible_facts"]["aistack_os_release"]["VERSION_CODENAME"] == "trixie"
+
+
+# The docker role checks and installs by the distribution, from these facts (no fact gathering).
+OS_RELEASE = """PRETTY_NAME="Debian GNU/Linux 13 (trixie)"
+NAME="Debian GNU/Linux"
+VERSION_ID="13"
+VERSION_CODENAME=trixie
+ID=debian
+"""
+
+
+@pytest.mark.parametrize("text, parsed", [
+    (OS_RELEASE, {"PRETTY_NAME": "Debian GNU/Linux 13 (trixie)", "NAME": "Debian GNU/Linux", "VERSION_ID": "13",
+                  "VERSION_CODENAME": "trixie", "ID": "debian"}),
+    ("# a comment=no\n\nID='ubuntu'\nVERSION_ID=\"24.04\"\n  ID_LIKE=debian  \n", {"ID": "ubuntu", "VERSION_ID": "24.04",
+                                                                               "ID_LIKE": "debian"}),
+    ('A="x\'\nB=""\nC=\'\nD=XyX\n=value\nnot a field\n', {"A": '"x\'', "B": "", "C": "\'", "D": "XyX"}),  # only quotes go
+])
+def test_os_release_fields_without_quotes(text, parsed):
+    assert host_resources.parse_os_release(text) == parsed
+
+
+def test_without_os_release_the_release_is_empty_and_the_rest_is_read(monkeypatch, capsys):
+    def read(path):
+        if path == "/etc/os-release":
+            raise IOError("No such file")
+        return {"/proc/meminfo": MEMINFO, "/proc/cpuinfo": CPUINFO}[path]
+    monkeypatch.setattr(host_resources, "read", read)
+    code, out = run_module(host_resources, monkeypatch, capsys, {})
+    assert code == 0 and out["ansible_facts"]["aistack_os_release"] == {}
+    assert out["ansible_facts"]["memtotal_mb"] == 24105
 
 
 def test_without_memtotal_the_module_fails_naming_the_file(monkeypatch, capsys):
@@ -73,7 +105,7 @@ def test_without_memtotal_the_module_fails_naming_the_file(monkeypatch, capsys):
 
 @pytest.mark.parametrize("cpu_count, expected", [(None, 1), (6, 6)])
 def test_without_processor_entries_the_online_cpus_count_or_one(monkeypatch, capsys, cpu_count, expected):
-    files = {"/proc/meminfo": MEMINFO, "/proc/cpuinfo": ""}
+    files = {"/proc/meminfo": MEMINFO, "/proc/cpuinfo": "", "/etc/os-release": ""}
     monkeypatch.setattr(host_resources, "read", files.__getitem__)
     monkeypatch.setattr(host_resources.os, "cpu_count", lambda: cpu_count)
     code, out = run_module(host_resources, monkeypatch, capsys, {})
@@ -91,3 +123,4 @@ def test_an_unreadable_proc_fails_with_the_reason(monkeypatch, capsys):
 def test_on_this_machine_the_facts_are_plausible(monkeypatch, capsys):
     code, out = run_module(host_resources, monkeypatch, capsys, {})
     assert code == 0 and out["ansible_facts"]["memtotal_mb"] > 0 and out["ansible_facts"]["processor_vcpus"] >= 1
+    assert out["ansible_facts"]["aistack_os_release"]["ID"]
