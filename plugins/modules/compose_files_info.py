@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: compose_files_info
 short_description: Whether many Compose projects already run exactly their files, read in one call
-version_added: 0.4.0
+version_added: 0.3.0
 description:
   - For each project, what M(selfhosted.ai_stack.compose_files) would report for the same options
     in check mode (I(changed_files), I(directory_created), I(digest), I(deployed), ...), without writing
