@@ -108,14 +108,17 @@ class ComposeFiles(object):
 
         def read(client):
             containers = client.project_containers(params["project"])
-            images = dict((image, client.image_id(image)) for image in set(params["services"].values()))
+            inspected = dict((image, client.image(image)) for image in set(params["services"].values()))
+            images = dict((image, data.get("Id")) for image, data in inspected.items() if data)
+            labels = dict((image, (data.get("Config") or {}).get("Labels") or {})
+                          for image, data in inspected.items() if data)
             network = client.network_exists(params["network"]) if params["network"] else None
-            return deployment_problems(params["services"], containers, images), network
+            return deployment_problems(params["services"], containers, images), network, labels
 
-        found, network = self.engine_reads(read, (["the Docker Engine does not answer at %s" % params["docker_host"]],
-                                                  False))
+        found, network, labels = self.engine_reads(
+            read, (["the Docker Engine does not answer at %s" % params["docker_host"]], False, {}))
         result = dict(digest=digest, marker=os.path.join(self.directory, MARKER), deployed=not (problems + found),
-                      deployment_problems=problems + found)
+                      deployment_problems=problems + found, image_labels=labels)
         if params["network"]:
             result["network_exists"] = network
         return result

@@ -71,8 +71,12 @@ class EngineClient(object):
         filters = json.dumps({"label": ["%s=%s" % (PROJECT_LABEL, project)]})
         return self.get("/containers/json?all=1&filters=%s" % quote(filters, safe=""))[1] or []
 
+    def image(self, reference):
+        """The image's inspect document, None when the Engine has no such image."""
+        return self.get("/images/%s/json" % quote(reference, safe="/:@"))[1]
+
     def image_id(self, reference):
-        data = self.get("/images/%s/json" % quote(reference, safe="/:@"))[1]
+        data = self.image(reference)
         return data.get("Id") if data else None
 
     def network_exists(self, name):

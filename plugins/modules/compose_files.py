@@ -138,6 +138,11 @@ deployment_problems:
   type: list
   elements: str
   sample: ["redis has no container"]
+image_labels:
+  description: The labels of each image of I(services) the Engine has, by its reference (an image it lacks is left out).
+  returned: when I(project) is set
+  type: dict
+  sample: {"selfhosted/rag-api:0.1.0": {"org.aistack.build-sha": "4f1c..."}}
 network_exists:
   description: Whether I(network) exists.
   returned: when I(network) is set

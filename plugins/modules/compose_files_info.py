@@ -119,7 +119,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 projects:
-  description: By project name, the result M(selfhosted.ai_stack.compose_files) would give in check mode.
+  description:
+    - By project name, the result M(selfhosted.ai_stack.compose_files) would give in check mode, with
+      I(image_labels), the labels of each image of the project the Engine has.
   returned: always
   type: dict
   sample:
@@ -130,6 +132,7 @@ projects:
       marker: /opt/aistack/redis/.applied
       deployed: true
       deployment_problems: []
+      image_labels: {"redis:7.4.2": {}}
       network_exists: true
 """
 

@@ -40,6 +40,14 @@ def test_image_id_keeps_the_reference_readable_and_is_none_for_a_missing_image(e
     assert server.requested == ["/images/aistack-test/redis:7.0/json", "/images/gone:1/json"]
 
 
+def test_image_is_the_inspect_document_or_none(engine):
+    document = {"Id": "sha256:abc", "Config": {"Labels": {"org.aistack.build-sha": "x"}}}
+    server = engine({"/images/app:1/json": (200, document)})
+    client = engine_api.EngineClient(server.server_address)
+    assert client.image("app:1") == document
+    assert client.image("gone:1") is None
+
+
 def test_network_exists_only_when_the_engine_knows_it(engine):
     server = engine({"/networks/aistack": (200, {"Name": "aistack"})})
     client = engine_api.EngineClient(server.server_address)

@@ -222,6 +222,22 @@ def test_the_applied_files_running_healthy_are_deployed(tmp_path, monkeypatch, c
     assert code == 0 and out["changed"] is False
     assert out["deployed"] is True and out["deployment_problems"] == [] and out["network_exists"] is True
     assert out["marker"] == str(tmp_path / ".applied")
+    assert out["image_labels"] == {"app:1": {}}
+
+
+@pytest.mark.parametrize("image, labels", [
+    ({"Id": "sha256:a", "Config": {"Labels": {"org.aistack.build-sha": "abc"}}}, {"app:1": {"org.aistack.build-sha": "abc"}}),
+    ({"Id": "sha256:a", "Config": {"Labels": None}}, {"app:1": {}}),
+    (None, {}),  # the Engine lacks the image: left out
+])
+def test_the_labels_of_the_project_images_are_returned(tmp_path, monkeypatch, capsys, engine, image, labels):
+    answers = project_answers()
+    if image is None:
+        del answers["/images/app:1/json"]
+    else:
+        answers["/images/app:1/json"] = (200, image)
+    code, out = deploy(monkeypatch, capsys, tmp_path, engine(answers))
+    assert code == 0 and out["image_labels"] == labels
 
 
 def test_a_file_written_but_never_applied_is_not_deployed(tmp_path, monkeypatch, capsys, engine):
@@ -260,6 +276,7 @@ def test_no_engine_is_not_deployed(tmp_path, monkeypatch, capsys, docker_host):
     assert code == 0 and out["deployed"] is False and out["network_exists"] is False
     assert out["deployment_problems"] == ["the files changed since the last apply",
                                           "the Docker Engine does not answer at %s" % docker_host]
+    assert out["image_labels"] == {}
 
 
 def test_the_network_alone_can_be_asked_for(tmp_path, monkeypatch, capsys, engine):

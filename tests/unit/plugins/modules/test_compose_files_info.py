@@ -65,7 +65,7 @@ def test_each_project_is_reported_by_name_as_compose_files_check_mode_reports_it
     assert code == 0 and out["changed"] is False and sorted(out["projects"]) == ["p", "q"]
     assert out["projects"]["p"] == {"changed_files": [], "directory_created": False, "digest": written["digest"],
                                     "marker": str(tmp_path / "p" / ".applied"), "deployed": True,
-                                    "deployment_problems": [], "network_exists": True}
+                                    "deployment_problems": [], "network_exists": True, "image_labels": {"app:1": {}}}
     assert out["projects"]["q"]["deployed"] is False
     assert out["projects"]["q"]["deployment_problems"] == ["q-app-1 is unhealthy"]
 
