@@ -151,7 +151,11 @@ for name in "${failed[@]}"; do printf 'FAILED  %s\n' "$name"; done
 # The lines that say why, after the summary: only the end of CI's output may be kept.
 for log in "${failed_logs[@]}"; do
   printf '\n===== why: %s =====\n' "$log"
-  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -a -E 'fatal:|FAILED!|failed=[1-9]|Executed: Failed|^E  |Error|error:' | tail -n 25 | cut -c1-700
+  # the last failed task's message (an expected refusal earlier in the log is not it; list items,
+  # such as a command's arguments, left out), then the step that failed
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/fatal:|^E  /{n=0; delete b} {if (n < 40) b[n++]=$0} END {for (i=0; i<n; i++) print b[i]}' \
+    | grep -a -v -E '^[[:space:]│]*(- |$)' | cut -c1-400
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -a -E 'Executed: Failed|^FAILED' | tail -n 5 | cut -c1-400
 done
 printf 'suites: %d passed, %d failed\n' "${#passed[@]}" "${#failed[@]}"
 [ ${#failed[@]} -eq 0 ]
