@@ -14,7 +14,8 @@ short_description: The superuser's password and each consumer's owner, database,
 version_added: 0.3.0
 description:
   - Reads every role, database, PUBLIC privilege and extension it manages in one C(psql) session inside
-    the PostgreSQL container (C(docker exec), the local socket, no password and no port), and runs
+    the PostgreSQL container (C(docker exec) as the C(postgres) OS user, the local socket or the
+    loopback address, no password and no published port), and runs
     only the statements needed in a second one. An unchanged server costs one session (issue 11).
   - Each owner is C(LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE) with a C(scram-sha-256) password; each
     database is C(UTF8) from C(template0) and owned by its user; PUBLIC loses C(CONNECT) and
@@ -30,9 +31,15 @@ options:
     type: str
     required: true
   superuser:
-    description: The superuser psql connects as (over the local socket, as the C(postgres) OS user).
+    description: The superuser psql connects as (as the C(postgres) OS user).
     type: str
     required: true
+  host:
+    description:
+      - Connect over TCP to this address inside the container instead of the local socket.
+      - For images whose socket authenticates the C(postgres) OS user as a role that is not the
+        superuser and that trust loopback TCP, as C(supabase/postgres) does (C(127.0.0.1)).
+    type: str
   superuser_password:
     description: The password the superuser must have.
     type: str
@@ -78,6 +85,15 @@ EXAMPLES = r"""
     databases:
       - {name: rag, password: "{{ rag_db_password }}", extensions: [vector]}
   no_log: true
+
+- name: The same on Supabase's own instance (supabase/postgres)
+  selfhosted.ai_stack.postgres_databases:
+    container: postgres-supabase-postgres-1
+    superuser: supabase_admin
+    host: 127.0.0.1
+    superuser_password: "{{ supabase_admin_password }}"
+    databases: []
+  no_log: true
 """
 
 RETURN = r"""
@@ -101,6 +117,8 @@ def psql(module, script):
     params = module.params
     argv = [params["docker"], "exec", "-i", "-u", "postgres", params["container"],
             "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", params["superuser"], "-d", "postgres"]
+    if params["host"]:
+        argv += ["-h", params["host"]]
     return module.run_command(argv, data=script, binary_data=True)
 
 
@@ -109,6 +127,7 @@ def main():
         argument_spec=dict(
             container=dict(type="str", required=True),
             superuser=dict(type="str", required=True),
+            host=dict(type="str"),
             superuser_password=dict(type="str", required=True, no_log=True),
             databases=dict(type="list", elements="dict", default=[], options=dict(
                 name=dict(type="str", required=True),

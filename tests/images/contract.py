@@ -42,15 +42,25 @@ def contract_problems(image, contract, observed):
     for path in contract["paths"]:
         if path not in observed["paths"]:
             problems.append("%s: has no %s" % (image, path))
+    for name, value in sorted(contract.get("env", {}).items()):
+        if observed["env"].get(name) != value:
+            problems.append("%s: sets %s=%s, the real image %s=%s" % (image, name, observed["env"].get(name), name, value))
+    for name, uid in sorted(contract.get("users", {}).items()):
+        if observed["users"].get(name) != uid:
+            problems.append("%s: its user %s has uid %s, the real image's %s" % (image, name, observed["users"].get(name), uid))
     return problems
 
 
 def probe_script(contract):
-    """A POSIX sh script that prints the uid, then `has B` for each binary found, `path P` for each path."""
+    """A POSIX sh script that prints the uid, then `has B` for each binary found, `path P` for each
+    path, `user NAME UID` for each user that exists."""
     binaries = " ".join(contract.get("has", []) + contract.get("lacks", []))
     paths = " ".join(contract.get("paths", []))
+    users = " ".join(sorted(contract.get("users", {})))
     return ('id -u; for b in %s; do command -v "$b" >/dev/null 2>&1 && echo "has $b"; done; '
-            'for p in %s; do [ -e "$p" ] && echo "path $p"; done; true' % (binaries, paths))
+            'for p in %s; do [ -e "$p" ] && echo "path $p"; done; '
+            'for u in %s; do id -u "$u" >/dev/null 2>&1 && echo "user $u $(id -u "$u")"; done; true'
+            % (binaries, paths, users))
 
 
 def parse_probe(output):
@@ -61,12 +71,15 @@ def parse_probe(output):
         "uid": int(lines[0]),
         "binaries": {rest for kind, rest in words if kind == "has"},
         "paths": {rest for kind, rest in words if kind == "path"},
+        "users": {rest.rsplit(" ", 1)[0]: int(rest.rsplit(" ", 1)[1]) for kind, rest in words if kind == "user"},
     }
 
 
 def config_fields(config):
-    """The contract's fields from an image's .Config, None and missing read as empty."""
-    return {field: config.get(key) or ([] if field in ("entrypoint", "cmd") else "") for field, key in CONFIG_FIELDS.items()}
+    """The contract's fields from an image's .Config, None and missing read as empty; `env` as a dict."""
+    fields = {field: config.get(key) or ([] if field in ("entrypoint", "cmd") else "") for field, key in CONFIG_FIELDS.items()}
+    fields["env"] = dict(item.split("=", 1) for item in config.get("Env") or [])
+    return fields
 
 
 def observe(image, contract):

@@ -16,11 +16,13 @@ HAPROXY = {
     "entrypoint": ["docker-entrypoint.sh"], "cmd": ["haproxy", "-f", "/etc/h.cfg"],
     "stop_signal": "SIGUSR1", "workdir": "/var/lib/haproxy",
     "has": ["haproxy", "bash"], "lacks": ["curl", "wget"], "paths": ["/usr/local/etc/haproxy"],
+    "env": {"PGDATA": "/data", "POSTGRES_USER": "admin"}, "users": {"haproxy": 99, "other": 101},
 }
 KEPT = {
     "user": "haproxy", "uid": 99, "entrypoint": ["docker-entrypoint.sh"], "cmd": ["haproxy", "-f", "/etc/h.cfg"],
     "stop_signal": "SIGUSR1", "workdir": "/var/lib/haproxy", "binaries": {"haproxy", "bash"},
-    "paths": {"/usr/local/etc/haproxy"},
+    "paths": {"/usr/local/etc/haproxy"}, "env": {"PGDATA": "/data", "POSTGRES_USER": "admin", "PATH": "/bin"},
+    "users": {"haproxy": 99, "other": 101, "root": 0},
 }
 
 
@@ -39,6 +41,10 @@ def test_a_stand_in_that_keeps_the_contract_has_no_problems():
     ({"binaries": {"haproxy", "bash", "wget"}}, "h: has wget, which the real image lacks"),
     ({"binaries": {"bash"}}, "h: has no haproxy, which the roles call in the real image"),
     ({"paths": set()}, "h: has no /usr/local/etc/haproxy"),
+    ({"env": {"PGDATA": "/data", "POSTGRES_USER": "postgres"}}, "h: sets POSTGRES_USER=postgres, the real image POSTGRES_USER=admin"),
+    ({"env": {"PGDATA": "/data"}}, "h: sets POSTGRES_USER=None, the real image POSTGRES_USER=admin"),
+    ({"users": {"haproxy": 99, "other": 999}}, "h: its user other has uid 999, the real image's 101"),
+    ({"users": {"other": 101}}, "h: its user haproxy has uid None, the real image's 99"),
 ])
 def test_each_broken_term_is_named(change, expected):
     problems = contract.contract_problems("h", HAPROXY, dict(KEPT, **change))
@@ -59,9 +65,15 @@ def run_probe(script):
 
 
 def test_the_probe_reports_the_uid_the_binaries_found_and_the_paths_that_exist(tmp_path):
-    terms = {"has": ["sh"], "lacks": ["no-such-binary-here"], "paths": [str(tmp_path), str(tmp_path / "missing")]}
+    terms = {"has": ["sh"], "lacks": ["no-such-binary-here"], "paths": [str(tmp_path), str(tmp_path / "missing")],
+             "users": {"root": 0, "no-such-user-here": 5}}
     observed = contract.parse_probe(run_probe(contract.probe_script(terms)))
-    assert observed == {"uid": int(run_probe("id -u")), "binaries": {"sh"}, "paths": {str(tmp_path)}}
+    assert observed == {"uid": int(run_probe("id -u")), "binaries": {"sh"}, "paths": {str(tmp_path)}, "users": {"root": 0}}
+
+
+def test_a_contract_without_env_or_users_asks_nothing_of_them():
+    bare = {key: value for key, value in HAPROXY.items() if key not in ("env", "users")}
+    assert contract.contract_problems("h", bare, dict(KEPT, env={}, users={})) == []
 
 
 def test_the_probe_of_an_empty_contract_prints_the_uid_alone():
@@ -69,14 +81,17 @@ def test_the_probe_of_an_empty_contract_prints_the_uid_alone():
 
 
 def test_parse_probe_reads_names_with_spaces_whole():
-    assert contract.parse_probe("99\nhas bash\npath /a b\n") == {"uid": 99, "binaries": {"bash"}, "paths": {"/a b"}}
+    assert contract.parse_probe("99\nhas bash\npath /a b\nuser a b 7\n") == {
+        "uid": 99, "binaries": {"bash"}, "paths": {"/a b"}, "users": {"a b": 7}}
 
 
 @pytest.mark.parametrize("config, expected", [
-    ({"User": "haproxy", "Entrypoint": ["e"], "Cmd": ["c"], "StopSignal": "SIGINT", "WorkingDir": "/w"},
-     {"user": "haproxy", "entrypoint": ["e"], "cmd": ["c"], "stop_signal": "SIGINT", "workdir": "/w"}),
-    ({"User": "", "Entrypoint": None, "Cmd": None, "WorkingDir": ""},
-     {"user": "", "entrypoint": [], "cmd": [], "stop_signal": "", "workdir": ""}),
+    ({"User": "haproxy", "Entrypoint": ["e"], "Cmd": ["c"], "StopSignal": "SIGINT", "WorkingDir": "/w",
+      "Env": ["A=1", "B=x=y", "C="]},
+     {"user": "haproxy", "entrypoint": ["e"], "cmd": ["c"], "stop_signal": "SIGINT", "workdir": "/w",
+      "env": {"A": "1", "B": "x=y", "C": ""}}),
+    ({"User": "", "Entrypoint": None, "Cmd": None, "WorkingDir": "", "Env": None},
+     {"user": "", "entrypoint": [], "cmd": [], "stop_signal": "", "workdir": "", "env": {}}),
 ])
 def test_config_fields_reads_none_and_missing_as_empty(config, expected):
     assert contract.config_fields(config) == expected
@@ -103,8 +118,8 @@ class FakeDocker:
 
 
 KEPT_CONFIG = {"User": "haproxy", "Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["haproxy", "-f", "/etc/h.cfg"],
-               "StopSignal": "SIGUSR1", "WorkingDir": "/var/lib/haproxy"}
-KEPT_PROBE = "99\nhas haproxy\nhas bash\npath /usr/local/etc/haproxy\n"
+               "StopSignal": "SIGUSR1", "WorkingDir": "/var/lib/haproxy", "Env": ["PGDATA=/data", "POSTGRES_USER=admin"]}
+KEPT_PROBE = "99\nhas haproxy\nhas bash\npath /usr/local/etc/haproxy\nuser haproxy 99\nuser other 101\n"
 
 
 @pytest.fixture
@@ -127,7 +142,7 @@ def test_main_passes_when_every_image_keeps_its_contract(contracts_file, monkeyp
 
 
 def test_main_fails_naming_the_broken_term_a_missing_image_and_an_unknown_one(contracts_file, monkeypatch, capsys):
-    docker = FakeDocker({"h": (dict(KEPT_CONFIG, User=""), "0\nhas haproxy\nhas bash\nhas curl\npath /usr/local/etc/haproxy\n")})
+    docker = FakeDocker({"h": (dict(KEPT_CONFIG, User=""), "0\nhas haproxy\nhas bash\nhas curl\npath /usr/local/etc/haproxy\nuser haproxy 99\nuser other 101\n")})
     monkeypatch.setattr(contract.subprocess, "run", docker)
     assert contract.main(["h", "r", "x"]) == 1
     out, err = capsys.readouterr()

@@ -46,10 +46,10 @@ def calls(tmp_path):
     return json.loads(path.read_text()) if path.exists() else []
 
 
-def run(monkeypatch, capsys, tmp_path, answers, check=False, databases=None):
+def run(monkeypatch, capsys, tmp_path, answers, check=False, databases=None, **extra):
     params = dict(container="postgres-postgres-1", superuser="postgres", superuser_password=PASSWORD,
                   databases=[{"name": "rag", "password": PASSWORD, "extensions": ["vector"]}] if databases is None
-                  else databases, docker=docker_double(tmp_path, answers), _ansible_check_mode=check)
+                  else databases, docker=docker_double(tmp_path, answers), _ansible_check_mode=check, **extra)
     return run_module(postgres_databases, monkeypatch, capsys, params)
 
 
@@ -75,6 +75,13 @@ def test_an_empty_server_gets_a_second_session_with_the_statements(tmp_path, mon
     assert apply["stdin"].startswith("SET password_encryption = 'scram-sha-256';\nCREATE ROLE \"rag\"")
     assert apply["stdin"].endswith('\\c "rag"\nCREATE EXTENSION IF NOT EXISTS "vector";\n')
     assert PASSWORD not in json.dumps(out) and PASSWORD not in " ".join(apply["argv"])
+
+
+def test_with_a_host_both_sessions_connect_to_it_over_tcp(tmp_path, monkeypatch, capsys):
+    # supabase/postgres: the socket maps the postgres OS user to the demoted `postgres` role.
+    code, out = run(monkeypatch, capsys, tmp_path, [(0, EMPTY, ""), (0, "", "")], host="127.0.0.1")
+    assert code == 0 and out["changed"] is True
+    assert [session["argv"] for session in calls(tmp_path)] == [PSQL + ["-h", "127.0.0.1"]] * 2
 
 
 def test_check_mode_reads_and_reports_without_the_second_session(tmp_path, monkeypatch, capsys):
