@@ -29,7 +29,7 @@ import urllib.request
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-VERSION = "0.12.6"
+VERSION = "0.32.6"
 
 # The public library this double knows: name -> (parameter size, family, quantization, size in bytes).
 CATALOG = {

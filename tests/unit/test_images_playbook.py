@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEFAULT = ["haproxy:3.0.11", "ollama/ollama:0.12.6", "pgvector/pgvector:0.8.1-pg17-trixie",
-           "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.6-bookworm", "traefik:v3.7.15"]
+DEFAULT = ["haproxy:3.0.25", "ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg17-trixie",
+           "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.7-bookworm", "traefik:v3.7.15"]
 
 
 def images(extra_vars):
@@ -40,18 +40,18 @@ def test_defaults_list_every_image_once_and_pinned_as_docs_images_md_says():
      [i for i in DEFAULT if not i.startswith("python")]),
     # the RAG API's image is built on the target from the Python image (the exporter's too)
     ({"ollama_enabled": False, "redis_enabled": False},
-     ["haproxy:3.0.11", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2",
+     ["haproxy:3.0.25", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2",
       "traefik:v3.7.15"]),
     ({"ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_container_image_build": False,
       "rag_api_container_image_registry_prefix": "registry.example/"},
-     ["haproxy:3.0.11", "pgvector/pgvector:0.8.1-pg17-trixie", "registry.example/selfhosted/rag-api:0.1.0", "traefik:v3.7.15"]),
+     ["haproxy:3.0.25", "pgvector/pgvector:0.8.1-pg17-trixie", "registry.example/selfhosted/rag-api:0.1.0", "traefik:v3.7.15"]),
     ({"traefik_enabled": False, "ollama_instances": 2, "ollama_load_balancer_container_image_tag": "3.0.12"},
-     ["haproxy:3.0.12", "ollama/ollama:0.12.6", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm",
-      "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.6-bookworm"]),
+     ["haproxy:3.0.12", "ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm",
+      "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.7-bookworm"]),
     ({"postgres_container_image_tag": "0.8.1-pg16-bookworm", "ollama_instances": 1, "traefik_enabled": False,
       "docling_container_image_tag": "v1.38.3"},
-     ["ollama/ollama:0.12.6", "pgvector/pgvector:0.8.1-pg16-bookworm", "python:3.13.9-slim-bookworm",
-      "quay.io/docling-project/docling-serve-cpu:v1.38.3", "redis:7.4.6-bookworm"]),
+     ["ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg16-bookworm", "python:3.13.9-slim-bookworm",
+      "quay.io/docling-project/docling-serve-cpu:v1.38.3", "redis:7.4.7-bookworm"]),
 ])
 def test_the_list_follows_the_inventory(extra_vars, expected):
     assert images(extra_vars) == expected
