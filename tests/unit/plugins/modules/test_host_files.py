@@ -215,6 +215,11 @@ def test_a_unit_state_is_read_from_its_block(block, expected):
     # the microseconds count: 400.123456 s of the monotonic clock, kept to the millisecond
     ("MainPID=9\nExecMainStartTimestampMonotonic=400123456\n", 900.123),
     ("MainPID=9\nExecMainStartTimestampMonotonic=1\n", 500.0),
+    # an hour of monotonic time: a microsecond read as anything else shows in the milliseconds
+    ("MainPID=9\nExecMainStartTimestampMonotonic=3600500000\n", 4100.5),
+    # a property whose value holds "=" (systemctl prints ExecStart so) is read up to its first "="
+    ("MainPID=9\nExecStart={ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// }\n"
+     "ExecMainStartTimestampMonotonic=1\n", 500.0),
     ("MainPID=9\nExecMainStartTimestampMonotonic=0\n", None),  # a main process without a start time
     ("MainPID=9\nExecMainStartTimestampMonotonic=\n", None),
     ("ExecMainStartTimestampMonotonic=400000000\n", None),  # no main process at all

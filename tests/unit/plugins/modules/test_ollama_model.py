@@ -292,3 +292,71 @@ def test_error_text_of_an_http_error_body(body, text):
     from ansible_collections.selfhosted.ai_stack.plugins.module_utils.ollama import _error_text
 
     assert _error_text(HTTPError("http://x/api/pull", 502, "Bad Gateway", {}, io.BytesIO(body))) == text
+
+
+def test_the_module_s_options_and_their_defaults(monkeypatch):
+    from module_runner import argument_spec_of
+    spec = argument_spec_of(ollama_model, monkeypatch)
+    assert spec["name"] == {"type": "list", "elements": "str", "required": True, "aliases": ["models"]}
+    assert spec["state"] == {"type": "str", "default": "present", "choices": ["present", "absent", "latest"]}
+    assert spec["pull_timeout"] == {"type": "int", "default": 3600}
+
+
+def test_check_mode_and_the_models_alias_reach_the_module(double, monkeypatch, capsys):
+    code, out = run_module(monkeypatch, capsys, models=["llama3.2:1b"], url=double, _ansible_check_mode=True)
+    assert code == 0 and out["changed"] is True
+    assert out["models"] == [{"name": "llama3.2:1b", "action": "would pull", "changed": True, "digest": None, "size": None}]
+
+
+def test_the_diff_lists_each_model_with_its_digest_a_line_each(double, monkeypatch, capsys):
+    code, out = run_module(monkeypatch, capsys, name=["llama3.2:1b"], url=double, _ansible_diff=True)
+    digest = out["models"][0]["digest"]
+    assert out["diff"]["before"] == "nomic-embed-text:latest %s\n" % fresh_client(double).tags()["nomic-embed-text:latest"]["digest"]
+    assert out["diff"]["after"] == "llama3.2:1b %s\n" % digest + out["diff"]["before"]
+
+
+@pytest.mark.parametrize("names, shown", [(["bad name", "ok:1b", " lead"], "'bad name', ' lead'"), ([""], "''")])
+def test_every_bad_name_is_shown_in_one_message(monkeypatch, capsys, names, shown):
+    code, out = run_module(monkeypatch, capsys, name=names, url="http://127.0.0.1:9")
+    assert code == 1 and out["msg"] == "name: %s is not a model name (e.g. llama3.1:8b)" % shown
+
+
+def test_a_model_already_absent_is_reported_as_none(double):
+    changed, models, _, _ = ollama_model.run(fresh_client(double), ["gone:1b"], "absent", False, 60)
+    assert changed is False and models[0]["action"] == "none"
+
+
+def test_the_progress_file_starts_each_model_and_throttles_at_the_interval_itself(tmp_path):
+    now = [1.5]
+    path = tmp_path / "p.json"
+    progress = ollama_model.ProgressFile(str(path), 2, clock=lambda: now[0])  # the default interval: 1 s
+    progress.write({})  # a fresh file's first event is written once a second has passed since the epoch
+    assert json.loads(path.read_text()) == {"model": None, "index": 0, "count": 2, "status": None,
+                                            "completed": None, "total": None}
+    progress.start("m:1b")
+    assert json.loads(path.read_text())["status"] == "starting" and json.loads(path.read_text())["index"] == 1
+    progress.write({"status": "pulling x", "completed": 1, "total": 10})
+    now[0] += 1.0  # exactly the interval: written
+    progress.write({"status": "pulling x", "completed": 2, "total": 10})
+    assert json.loads(path.read_text())["completed"] == 2
+
+
+def test_closing_removes_what_an_interrupted_write_left(tmp_path, monkeypatch):
+    path = tmp_path / "p.json"
+    progress = ollama_model.ProgressFile(str(path), 1, interval=0)
+    progress.start("m:1b")
+
+    def interrupted(source, target):
+        raise KeyboardInterrupt()
+    monkeypatch.setattr(ollama_model.os, "rename", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        progress.write({"status": "pulling x"})
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.json", "p.json.tmp"]
+    progress.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_latest_in_check_mode_on_a_present_model_changes_nothing(double):
+    changed, models, _, _ = ollama_model.run(fresh_client(double), ["nomic-embed-text"], "latest", True, 60)
+    assert changed is False and models[0]["action"] == "none"
