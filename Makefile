@@ -66,7 +66,7 @@ mutation: setup
 # Every Python file of plugins/ (slow, not part of `make test`): mutants, killed and survived per file;
 # fails below 85 % for plugin_utils + module_utils or 75 % overall.
 mutation-report: setup collection-link
-	python tests/mutation.py --targets tests/mutation-targets.txt --min 75 --min-utils 85
+	python tests/mutation.py --record tests/mutation-record.json --targets tests/mutation-targets.txt --min 75 --min-utils 85
 
 # One role: make molecule ROLE=redis
 molecule: setup images

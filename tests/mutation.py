@@ -13,12 +13,20 @@ Prints each surviving mutant, the score per file and `mutation score: K/N killed
 --min (default 85). Mutants listed in tests/mutation-equivalent.txt (`path:line  what  # why`) cannot be
 told apart from the original by any test (more bytes read than used, unreachable code); they are shown
 as equivalent and left out of the score. An entry that no longer matches a mutant is reported as stale.
+
+With --record FILE (tests/mutation-record.json), a file whose fingerprint - its bytes, its tests', the
+repository files they import, the test helpers, its equivalent entries, this runner, the Python and
+pytest versions - equals the one recorded after its last run is not run again: its recorded counts
+enter the score. Every other file is run and its result recorded. Any change to what a file's result
+depends on runs it again, so the gate can cover more files within the CI budget.
 """
 
 import argparse
 import ast
 import concurrent.futures
 import copy
+import hashlib
+import json
 import os
 import multiprocessing
 import queue
@@ -174,6 +182,68 @@ def _tests_fail(copy_root, tests, workdir=None):
     return child.exitcode != 0
 
 
+def _imported_files(root, path):
+    """The repository's Python files `path` imports: the collection's (ansible_collections.selfhosted.
+    ai_stack.*), a service's own package, relative imports; a `from X import Y` may name a module Y."""
+    tree = ast.parse((root / path).read_text())
+    here = Path(path).parent
+    service = service_dir(path)
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [(None, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = here.parents[node.level - 2] if node.level > 1 else here
+            module = node.module or ""
+            for alias in node.names:
+                dotted = (module + "." + alias.name).lstrip(".")
+                names += [(base if node.level else None, dotted), (base if node.level else None, module)]
+    found = set()
+    for base, dotted in names:
+        relative = Path(*dotted.split(".")) if dotted else None
+        if relative is None:
+            continue
+        if base is not None:
+            candidates = [base / relative]
+        else:
+            parts = dotted.split(".")
+            prefix = ["ansible_collections", "selfhosted", "ai_stack"]
+            candidates = [Path(*parts[3:])] if parts[:3] == prefix and len(parts) > 3 else []
+            if service is not None:
+                candidates.append(service / relative)
+        for candidate in candidates:
+            for file in (candidate.with_suffix(".py"), candidate / "__init__.py"):
+                if (root / file).is_file():
+                    found.add(str(file))
+    return found
+
+
+def inputs(root, source, tests):
+    """Every repository file a source's mutation result depends on (see --record)."""
+    files = {"tests/mutation.py", source, *tests}
+    helper_dirs = [Path("tests/unit")] + ([service_dir(source) / "tests"] if service_dir(source) else [])
+    for directory in helper_dirs:
+        files |= {str(directory / p.name) for p in (root / directory).glob("*.py") if not p.name.startswith("test_")}
+    pending = [source, *tests]
+    while pending:
+        for module in sorted(_imported_files(root, pending.pop())):
+            if module not in files:
+                files.add(module)
+                pending.append(module)
+    return files
+
+
+def fingerprint(root, source, tests, equivalent):
+    """A digest of what the mutation result of `source` depends on (see --record)."""
+    digest = hashlib.sha256()
+    digest.update(("python %d.%d pytest %s\n" % (sys.version_info[0], sys.version_info[1], pytest.__version__)).encode())
+    for path in sorted(inputs(root, source, tests)):
+        digest.update(path.encode() + b"\0" + (root / path).read_bytes() + b"\0")
+    for key in sorted(key for key in equivalent if key.split(":", 1)[0] == source):
+        digest.update(key.encode() + b"\n")
+    return digest.hexdigest()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pairs", nargs="*", help="source.py=tests.py[,more_tests.py]")
@@ -182,6 +252,7 @@ def main():
     parser.add_argument("--min-utils", type=float, default=85.0,
                         help="the score needed by plugins/plugin_utils and plugins/module_utils together")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--record", type=Path, help="results by fingerprint: unchanged files are not run again")
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
     pairs = list(args.pairs)
@@ -190,8 +261,17 @@ def main():
     pairs = [pair for pair in pairs if pair]
     if not pairs:
         parser.error("name source=tests pairs or --targets")
-    work = [(source, tests.split(","), line, what, text)
-            for source, tests in (pair.split("=", 1) for pair in pairs)
+    equivalent = load_equivalent(root / EQUIVALENT_FILE)
+    record = json.loads(args.record.read_text()) if args.record and args.record.exists() else {}
+    recorded, fresh = {}, {}
+    for source, tests in (pair.split("=", 1) for pair in pairs):
+        mark = fingerprint(root, source, tests.split(","), equivalent)
+        if args.record and record.get(source, {}).get("fingerprint") == mark:
+            recorded[source] = record[source]
+        else:
+            fresh[source] = (tests.split(","), mark)
+    work = [(source, tests, line, what, text)
+            for source, (tests, _) in fresh.items()
             for line, what, text in mutants((root / source).read_text())]
     with tempfile.TemporaryDirectory(prefix="aistack-mutation-") as scratch:
         copies = queue.Queue()
@@ -213,8 +293,10 @@ def main():
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             outcomes = list(pool.map(run, work))
-    equivalent = load_equivalent(root / EQUIVALENT_FILE)
     per_file = defaultdict(lambda: [0, 0, 0])  # killed, survived, equivalent
+    survivors = defaultdict(list)
+    for source in fresh:  # a file without mutants is listed too
+        per_file[source] = [0, 0, 0]
     for (source, _, line, what, _), killed in outcomes:
         key = "%s:%d  %s" % (source, line, what)
         if killed:
@@ -224,8 +306,20 @@ def main():
             equivalent[key] = None
         else:
             per_file[source][1] += 1
+            survivors[source].append(key)
             print("survived  " + key)
-    sources = {source for source, _, _, _, _ in work}
+    for source, entry in sorted(recorded.items()):
+        per_file[source] = [entry["killed"], entry["survived"], entry["equivalent"]]
+        print("recorded  %s: unchanged since its recorded run (%s)" % (source, entry["fingerprint"][:12]))
+        for key in entry.get("survivors", []):
+            print("survived  " + key + "  (recorded)")
+    if args.record:
+        for source, (_, mark) in fresh.items():
+            killed, alive, same = per_file[source]
+            record[source] = {"fingerprint": mark, "killed": killed, "survived": alive, "equivalent": same,
+                              "survivors": survivors[source]}
+        args.record.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    sources = set(fresh)
     for key, reason in sorted(equivalent.items()):
         if reason is not None and key.split(":", 1)[0] in sources:
             print("stale equivalent entry (no such mutant survives): " + key)

@@ -60,7 +60,7 @@ case "${1:-}" in
     cd "$root"
     # pytest's plugins (pytest-asyncio, anyio, arriving with LlamaIndex) are not needed by these tests
     # and cost each mutant's run their start-up
-    PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 "$venv/bin/python" tests/mutation.py "$@"
+    PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 "$venv/bin/python" tests/mutation.py --record tests/mutation-record.json "$@"
     exit ;;
   benchmark)
     shift

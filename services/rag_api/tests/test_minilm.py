@@ -33,6 +33,15 @@ def test_a_text_embeds_the_same_alone_or_padded_in_a_batch(minilm):
     assert np.abs(together - alone).max() < 1e-6
 
 
+def test_a_batch_of_more_token_rows_than_the_hidden_width_embeds_each_text_as_alone(minilm):
+    # 8 texts of 256 tokens: 2048 rows of token vectors in the feed-forward layer, more than its
+    # 1536 columns, so a loop bounded by the wrong dimension would leave the last texts unprocessed.
+    texts = [" ".join(f"word{i * 7 + j}" for j in range(300)) for i in range(8)]
+    together = minilm.encode(texts)
+    alone = np.vstack([minilm.encode([text]) for text in texts])
+    assert np.abs(together - alone).max() < 1e-6
+
+
 def test_no_texts_give_an_empty_matrix(minilm):
     assert minilm.encode([]).shape == (0, 384)
 

@@ -2,6 +2,7 @@
 all-or-nothing replacement (B2: HNSW index)."""
 
 import dataclasses
+import inspect
 import threading
 
 import psycopg
@@ -113,6 +114,10 @@ def test_text_search_leaves_out_words_that_analyze_found_in_more_chunks_than_the
     assert [hit.text for hit in store.text_search("the common QX-58213", 50)] == ["the rare code QX-58213"]
     store.word_row_budget = 40
     assert len(store.text_search("common", 50)) == 40
+
+
+def test_the_word_budget_is_2000_chunks_unless_given():
+    assert inspect.signature(Store).parameters["word_row_budget"].default == 2000
 
 
 def test_delete_takes_the_chunks_too_and_reports_unknown_ids(store):
