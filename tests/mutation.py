@@ -182,9 +182,14 @@ def _tests_fail(copy_root, tests, workdir=None):
     return child.exitcode != 0
 
 
+# Folders of tests/ whose modules the tests import by putting the folder on sys.path.
+DOUBLE_DIRS = ("ollama-double", "docling-standin")
+
+
 def _imported_files(root, path):
     """The repository's Python files `path` imports: the collection's (ansible_collections.selfhosted.
-    ai_stack.*), a service's own package, relative imports; a `from X import Y` may name a module Y."""
+    ai_stack.*), a service's own package, the test doubles, relative imports; a `from X import Y` may
+    name a module Y."""
     tree = ast.parse((root / path).read_text())
     here = Path(path).parent
     service = service_dir(path)
@@ -211,6 +216,8 @@ def _imported_files(root, path):
             candidates = [Path(*parts[3:])] if parts[:3] == prefix and len(parts) > 3 else []
             if service is not None:
                 candidates.append(service / relative)
+            # the test doubles that tests put on sys.path (tests/ollama-double, tests/docling-standin)
+            candidates += [Path("tests") / folder / relative for folder in DOUBLE_DIRS]
         for candidate in candidates:
             for file in (candidate.with_suffix(".py"), candidate / "__init__.py"):
                 if (root / file).is_file():
@@ -224,7 +231,7 @@ def inputs(root, source, tests):
     helper_dirs = [Path("tests/unit")] + ([service_dir(source) / "tests"] if service_dir(source) else [])
     for directory in helper_dirs:
         files |= {str(directory / p.name) for p in (root / directory).glob("*.py") if not p.name.startswith("test_")}
-    pending = [source, *tests]
+    pending = sorted(files)  # the helpers' imports count too (the service's conftest imports the Ollama double)
     while pending:
         for module in sorted(_imported_files(root, pending.pop())):
             if module not in files:

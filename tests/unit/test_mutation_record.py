@@ -19,7 +19,8 @@ FILES = {
     "plugins/module_utils/u.py": "from %s.plugins.module_utils.deeper import d\n" % PREFIX,
     "plugins/module_utils/deeper.py": "d = 1\n",
     "plugins/modules/other.py": "x = 1\n",
-    "tests/unit/test_m.py": "from %s.plugins.modules import m\nfrom module_runner import run\n" % PREFIX,
+    "tests/unit/test_m.py": "from %s.plugins.modules import m\nfrom module_runner import run\nimport ollama_double\n" % PREFIX,
+    "tests/ollama-double/ollama_double.py": "VERSION = 1\n",
     "tests/unit/module_runner.py": "run = 1\n",
     "tests/unit/test_other.py": "x = 1\n",
     "services/s/s/a.py": "from .b import x\nfrom . import c\n",
@@ -27,7 +28,7 @@ FILES = {
     "services/s/s/c.py": "y = 1\n",
     "services/s/s/unused.py": "z = 1\n",
     "services/s/tests/test_a.py": "from s.a import x\n",
-    "services/s/tests/conftest.py": "fixture = 1\n",
+    "services/s/tests/conftest.py": "import ollama_double\n",
 }
 MODULE = ("plugins/modules/m.py", ["tests/unit/test_m.py"])
 SERVICE = ("services/s/s/a.py", ["services/s/tests/test_a.py"])
@@ -44,17 +45,19 @@ def repo(tmp_path):
 def test_a_module_depends_on_what_it_imports_through_the_collection_and_the_test_helpers(repo):
     assert mutation.inputs(repo, *MODULE) == {
         "tests/mutation.py", "plugins/modules/m.py", "tests/unit/test_m.py", "tests/unit/module_runner.py",
-        "plugins/module_utils/u.py", "plugins/module_utils/deeper.py"}
+        "plugins/module_utils/u.py", "plugins/module_utils/deeper.py", "tests/ollama-double/ollama_double.py"}
 
 
 def test_a_service_file_depends_on_its_package_s_relative_imports_and_its_test_helpers(repo):
     assert mutation.inputs(repo, *SERVICE) == {
         "tests/mutation.py", "services/s/s/a.py", "services/s/s/b.py", "services/s/s/c.py",
-        "services/s/tests/test_a.py", "services/s/tests/conftest.py", "tests/unit/module_runner.py"}
+        "services/s/tests/test_a.py", "services/s/tests/conftest.py", "tests/unit/module_runner.py",
+        "tests/ollama-double/ollama_double.py"}
 
 
 @pytest.mark.parametrize("changed", ["plugins/modules/m.py", "tests/unit/test_m.py", "plugins/module_utils/u.py",
-                                     "plugins/module_utils/deeper.py", "tests/unit/module_runner.py", "tests/mutation.py"])
+                                     "plugins/module_utils/deeper.py", "tests/unit/module_runner.py", "tests/mutation.py",
+                                     "tests/ollama-double/ollama_double.py"])
 def test_a_change_to_anything_it_depends_on_changes_the_fingerprint(repo, changed):
     before = mutation.fingerprint(repo, *MODULE, {})
     with open(repo / changed, "a") as handle:
