@@ -141,8 +141,8 @@ def _replace(parent, old, new):
 def _make_copy(root, where):
     # roles: scripts run on the host; tests/images: the contract check; services: our own services,
     # whose tests use the Ollama double
-    for part in ("plugins", "tests/unit", "tests/images", "roles", "services", "tests/ollama-double", "tests/docling-standin",
-                 "tests/fixtures"):
+    for part in ("plugins", "tests/unit", "tests/images", "roles", "services", "tests/fixtures",
+                 *("tests/" + folder for folder in DOUBLE_DIRS)):
         shutil.copytree(root / part, where / part, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".ruff_cache"))
     link = where / ".cache" / "collections" / "ansible_collections" / "selfhosted" / "ai_stack"
     link.parent.mkdir(parents=True)
@@ -183,7 +183,7 @@ def _tests_fail(copy_root, tests, workdir=None):
 
 
 # Folders of tests/ whose modules the tests import by putting the folder on sys.path.
-DOUBLE_DIRS = ("ollama-double", "docling-standin")
+DOUBLE_DIRS = ("ollama-double", "docling-standin", "langfuse-standin")
 
 
 def _imported_files(root, path):
