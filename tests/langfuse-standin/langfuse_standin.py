@@ -345,10 +345,12 @@ def process_job(job, config, get, query):
     return table
 
 
-def work(redis, config, name, get, query, stop, pause=1.0):  # pragma: no cover - the loop; the scenario runs it
+def work(redis, config, name, get, query, stop, pause=1.0):
+    """Move jobs from the queue (LPUSHed, so the oldest is on the right) through this worker's own
+    processing list into ClickHouse; a job that fails goes back to the queue's head and is tried again."""
     processing = "%s:processing:%s" % (QUEUE, name)
-    while True:  # a job this worker held when it died goes back to the queue
-        if redis.call("LMOVE", processing, QUEUE, "RIGHT", "LEFT") is None:
+    while True:  # the jobs this worker held when it died go back to the queue's head, oldest first
+        if redis.call("LMOVE", processing, QUEUE, "LEFT", "RIGHT") is None:
             break
     while not stop.is_set():
         try:
@@ -519,8 +521,9 @@ class WorkerHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-def migrate(config, database_ok, query, connect=socket.create_connection):
+def migrate(config, database_ok, query, connect=None):
     """What web/entrypoint.sh does before the server: PostgreSQL and ClickHouse must answer."""
+    connect = connect or socket.create_connection
     if not database_ok():
         raise ConfigError("prisma migrate deploy: cannot reach the database of DATABASE_URL")
     target = urlsplit(config["clickhouse_migration_url"])
@@ -532,39 +535,52 @@ def migrate(config, database_ok, query, connect=socket.create_connection):
                           "CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)" % failed)
 
 
-def main(argv, environ):  # pragma: no cover - process wiring; the scenario runs every path
+def build(argv, environ, err=sys.stderr):
+    """What the command starts: (exit code, None) when it ends at once (a bad setting, `migrate`), else
+    (None, (server, worker thread or None)). Nothing is started here."""
     command = argv[1] if len(argv) > 1 else ""
     role = "worker" if "worker" in command else "web"
     try:
         config = settings(environ, role)
     except ConfigError as failed:
-        print("Invalid environment variables: %s" % failed, file=sys.stderr, flush=True)
-        return 1
+        err.write("Invalid environment variables: %s\n" % failed)
+        return 1, None
     redis = Redis(config["redis_url"])
-    query = lambda text, body=b"": clickhouse(config, text, body)  # noqa: E731
-    database_ok = lambda: database_answers(config["database_url"])  # noqa: E731
+
+    def query(text, body=b""):
+        return clickhouse(config, text, body)
+
+    def database_ok():
+        return database_answers(config["database_url"])
+
     if command == "migrate":
         try:
             migrate(config, database_ok, query)
         except ConfigError as failed:
-            print("Error: %s" % failed, file=sys.stderr, flush=True)
-            return 1
-        return 0
+            err.write("Error: %s\n" % failed)
+            return 1, None
+        return 0, None
     if role == "worker":
-        WorkerHandler.redis = redis
-        stop = threading.Event()
-        get = lambda key: s3_get(config, key)  # noqa: E731
-        threading.Thread(target=work, args=(redis, config, socket.gethostname(), get, query, stop), daemon=True).start()
-        ThreadingHTTPServer(("0.0.0.0", int(environ.get("PORT") or 3030)), WorkerHandler).serve_forever()
-        return 0
-    WebHandler.config = config
-    WebHandler.database_ok = staticmethod(database_ok)
-    WebHandler.put = staticmethod(lambda key, body: s3_put(config, key, body))
-    WebHandler.push = staticmethod(lambda job: redis.call("LPUSH", QUEUE, job))
-    WebHandler.query = staticmethod(query)
-    host = environ.get("HOSTNAME") or "0.0.0.0"
-    print("Langfuse stand-in %s: web on %s:%s" % (VERSION, host, environ.get("PORT") or 3000), flush=True)
-    ThreadingHTTPServer((host, int(environ.get("PORT") or 3000)), WebHandler).serve_forever()
+        handler = type("Worker", (WorkerHandler,), {"redis": redis})
+        thread = threading.Thread(target=work, args=(redis, config, socket.gethostname(),
+                                                     lambda key: s3_get(config, key), query, threading.Event()), daemon=True)
+        return None, (ThreadingHTTPServer(("0.0.0.0", int(environ.get("PORT") or 3030)), handler), thread)
+    handler = type("Web", (WebHandler,), {
+        "config": config, "database_ok": staticmethod(database_ok), "query": staticmethod(query),
+        "put": staticmethod(lambda key, body: s3_put(config, key, body)),
+        "push": staticmethod(lambda job: redis.call("LPUSH", QUEUE, job))})
+    return None, (ThreadingHTTPServer((environ.get("HOSTNAME") or "0.0.0.0", int(environ.get("PORT") or 3000)), handler), None)
+
+
+def main(argv, environ):  # pragma: no cover - starts what build() made; the scenario runs it
+    code, started = build(argv, environ)
+    if started is None:
+        return code
+    server, worker = started
+    if worker is not None:
+        worker.start()
+    print("Langfuse stand-in %s on %s:%s" % (VERSION, *server.server_address), flush=True)
+    server.serve_forever()
     return 0
 
 

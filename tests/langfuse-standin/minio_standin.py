@@ -186,18 +186,33 @@ def root_credentials(environ):
     return {user: password}
 
 
+def make_gate(argv, environ, inner):
+    """The server's application around the S3 application `inner`, with what the data directory
+    held replayed into it: (gate, host, port)."""
+    directory, host, port = parse_server_args(argv)
+    credentials = root_credentials(environ)
+    store = DiskStore(directory)
+    for path, body in store.contents():
+        call(inner, "PUT", path, body)
+    return Gate(inner, credentials, store), host, port
+
+
 def serve(argv):  # pragma: no cover - starts moto's server; the scenario exercises it
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import run_simple
 
-    directory, host, port = parse_server_args(argv)
-    credentials = root_credentials(os.environ)
-    inner = DomainDispatcherApplication(create_backend_app)  # picks S3 from the signature's scope
-    store = DiskStore(directory)
-    for path, body in store.contents():
-        call(inner, "PUT", path, body)
-    print("MinIO stand-in: S3 API on %s:%d, data in %s" % (host, port, directory), flush=True)
-    run_simple(host, port, Gate(inner, credentials, store), threaded=True)
+    # DomainDispatcherApplication picks S3 from the signature's scope.
+    gate, host, port = make_gate(argv, os.environ, DomainDispatcherApplication(create_backend_app))
+    print("MinIO stand-in: S3 API on %s:%d" % (host, port), flush=True)
+    run_simple(host, port, gate, threaded=True)
+
+
+def main(argv, environ=None, out=sys.stdout):
+    """`mc ...` when called as mc, else `minio server ...`."""
+    if os.path.basename(argv[0]) == "mc":
+        return mc(argv[1:], os.environ if environ is None else environ, out=out)
+    serve(argv[1:])
+    return 0
 
 
 def alias_endpoint(alias, environ):
@@ -268,13 +283,6 @@ def mc(argv, environ, out=sys.stdout, opener=urllib.request.urlopen):
         return 0
     out.write("mc: <ERROR> Unable to make bucket `%s`. %s\n" % (target, error_code(body)))
     return 1
-
-
-def main(argv):  # pragma: no cover - dispatch by the name it is called as
-    if os.path.basename(argv[0]) == "mc":
-        return mc(argv[1:], os.environ)
-    serve(argv[1:])
-    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -652,3 +652,363 @@ def test_migrate_needs_the_database_and_both_clickhouse_ports():
 
     with pytest.raises(lf.ConfigError, match="CLICKHOUSE_PASSWORD"):
         lf.migrate(CONFIG, lambda: True, unauthorised, connect=connect)
+
+
+# ---- exact wording, shapes and wiring (what a user or the role reads) -----------------------------
+
+@pytest.mark.parametrize("changes, message", [
+    ({"SALT": None}, "SALT is required"),
+    ({"ENCRYPTION_KEY": "abc"}, "ENCRYPTION_KEY is malformed (256 bits, 64 hex characters: openssl rand -hex 32)"),
+    ({"CLICKHOUSE_MIGRATION_URL": None}, "CLICKHOUSE_MIGRATION_URL is required (clickhouse://host:9000)"),
+    ({"LANGFUSE_S3_EVENT_UPLOAD_FORCE_PATH_STYLE": "false"},
+     "LANGFUSE_S3_EVENT_UPLOAD_FORCE_PATH_STYLE must be true (the stand-in speaks path style)"),
+    ({"LANGFUSE_INIT_ORG_ID": None}, "LANGFUSE_INIT_ORG_ID is required when any LANGFUSE_INIT_* is set"),
+    ({"LANGFUSE_INIT_PROJECT_ID": None},
+     "LANGFUSE_INIT_PROJECT_PUBLIC_KEY and _SECRET_KEY go together, with LANGFUSE_INIT_PROJECT_ID"),
+    ({"LANGFUSE_INIT_PROJECT_PUBLIC_KEY": "x"}, "LANGFUSE_INIT_PROJECT_PUBLIC_KEY must start with pk-lf-"),
+    ({"LANGFUSE_INIT_PROJECT_SECRET_KEY": "x"}, "LANGFUSE_INIT_PROJECT_SECRET_KEY must start with sk-lf-"),
+    ({"LANGFUSE_INIT_USER_EMAIL": None}, "LANGFUSE_INIT_USER_EMAIL and LANGFUSE_INIT_USER_PASSWORD go together"),
+    ({"REDIS_CONNECTION_STRING": None}, "REDIS_HOST is required (or REDIS_CONNECTION_STRING)"),
+])
+def test_the_exact_message_of_a_bad_setting(changes, message):
+    with pytest.raises(lf.ConfigError) as failed:
+        lf.settings(env(**changes), "web")
+    assert str(failed.value) == message
+
+
+def test_the_settings_each_role_reads():
+    common = {"database_url", "salt", "encryption_key", "clickhouse_url", "clickhouse_user", "clickhouse_password",
+              "bucket", "s3_endpoint", "s3_access_key", "s3_secret_key", "s3_region", "s3_prefix", "redis_url"}
+    web, worker = lf.settings(BASE_ENV, "web"), lf.settings(BASE_ENV, "worker")
+    assert set(worker) == common
+    assert set(web) == common | {"nextauth_url", "clickhouse_migration_url", "init"}
+    assert (web["database_url"], web["salt"], web["encryption_key"]) == (BASE_ENV["DATABASE_URL"], "salt", KEY)
+
+
+def test_the_redis_url_without_a_password():
+    assert lf.redis_url({"REDIS_HOST": "r"}) == "redis://r:6379/0"
+
+
+def test_resp_error_messages():
+    with pytest.raises(lf.RedisError) as closed:
+        lf.resp_read(io.BytesIO(b""))
+    with pytest.raises(lf.RedisError) as odd:
+        lf.resp_read(io.BytesIO(b"?x\r\n"))
+    assert (str(closed.value), str(odd.value)) == ("connection closed", "unexpected reply b'?x\\r\\n'")
+
+
+def test_the_database_is_asked_select_1():
+    asked = []
+
+    class Recording(Connection):
+        def run(self, sql):
+            asked.append(sql)
+            return [[1]]
+
+    assert lf.database_answers("postgresql://u:p@db/lf", connect=lambda **kwargs: Recording([[1]]))
+    assert asked == ["SELECT 1"]
+
+
+def test_keys_keep_the_characters_s3_keeps():
+    opener = Opener()
+    lf.s3_put(CONFIG, "events/p~1/a-b_c.d e.json", b"{}", opener=opener)
+    lf.s3_get(CONFIG, "events/p~1/a-b_c.d e.json", opener=opener)
+    assert [request.full_url for request in opener.requests] == [
+        "http://minio:9000/langfuse/events/p~1/a-b_c.d%20e.json"] * 2
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (dict(event(), id=""), "id: a non-empty string is required"),
+    (dict(event(), type="x"), "type: invalid discriminator value 'x'"),
+    (dict(event(), timestamp="x"), "timestamp: an ISO 8601 date-time is required"),
+    (dict(event(), body=None), "body: an object is required"),
+    (event(id=5), "body.id: expected string"),
+    (event(tags="a"), "body.tags: expected an array of strings"),
+    (event("generation-create", usage=[1]), "body.usage: expected object"),
+    (event("generation-create", usageDetails={"input": -1}), "body.usageDetails.input: expected a non-negative integer"),
+])
+def test_the_exact_problem_of_an_event(bad, problem):
+    assert lf.event_problem(bad) == problem
+
+
+def test_a_storage_failure_is_named_in_its_entry():
+    def fail(*args):
+        raise OSError("s3 down")
+
+    assert lf.ingest([event()], "p", CONFIG, fail, None) == ([], [
+        {"id": "e1", "status": 500, "message": "Internal Server Error", "error": "s3 down"}])
+
+
+def test_every_field_of_a_trace_and_an_observation_comes_back():
+    trace_body = {"id": "t", "name": "n", "timestamp": "ts", "input": "i", "output": "o", "metadata": {"m": 1},
+                  "userId": "u", "sessionId": "s", "release": "r", "version": "v", "tags": ["x"], "public": True}
+    observation_body = {"id": "g", "traceId": "t", "name": "n", "startTime": "a", "endTime": "b",
+                        "completionStartTime": "c", "model": "m", "modelParameters": {"t": 1}, "input": "i",
+                        "output": "o", "metadata": {"k": 2}, "level": "DEBUG", "statusMessage": "ok",
+                        "parentObservationId": "s", "version": "v", "usage": {"input": 1}}
+    _, trace = lf.row_of(event(**trace_body), "p")
+    _, observation = lf.row_of(event("span-create", **observation_body), "p")
+    assert {name: trace[name] for name in trace_body} == trace_body
+    assert {name: observation[name] for name in observation_body if name != "usage"} == {
+        name: value for name, value in observation_body.items() if name != "usage"}
+    assert observation["type"] == "SPAN"
+    _, score = lf.row_of(event("score-create", id="sc", traceId="t", name="q", value=1, comment="c", observationId="g"), "p")
+    assert {name: score[name] for name in ("traceId", "name", "value", "comment", "observationId")} == {
+        "traceId": "t", "name": "q", "value": 1, "comment": "c", "observationId": "g"}
+    view = lf.trace_view(dict(trace), [observation])
+    assert {name: view[name] for name in trace_body} == trace_body and view["projectId"] == "p"
+    shown = view["observations"][0]
+    expected = {name: observation_body[name] for name in ("id", "traceId", "name", "startTime", "endTime", "model",
+                                                          "input", "output", "metadata", "level", "parentObservationId")}
+    assert {name: shown[name] for name in expected} == expected and shown["type"] == "SPAN"
+
+
+def test_rows_without_an_event_time_come_first():
+    merged = lf.merged([{"id": "t", "projectId": "p", "eventTs": "2026", "name": "later"},
+                        {"id": "t", "projectId": "p", "name": "earlier"}], "p")
+    assert merged["t"]["name"] == "later"
+
+
+def headers_of(url, auth=basic("pk-lf-public", "sk-lf-secret")):
+    request = urllib.request.Request(url, headers={"Authorization": auth})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.headers, json.loads(response.read())
+    except urllib.error.HTTPError as failed:
+        return failed.code, failed.headers, json.loads(failed.read())
+
+
+@pytest.mark.parametrize("path, auth, status, body", [
+    ("/api/public/health", "", 200, {"status": "OK", "version": lf.VERSION}),
+    ("/api/public/ready", "", 200, {"status": "OK", "version": lf.VERSION}),
+    ("/other", "", 404, {"message": "Not found"}),
+    ("/api/public/other", basic("pk-lf-public", "sk-lf-secret"), 404, {"message": "Not found"}),
+    ("/api/public/projects", "", 401, {"message": "Invalid credentials. Confirm that you've configured the correct host."}),
+    ("/api/public/traces/none", basic("pk-lf-public", "sk-lf-secret"), 404,
+     {"message": "Trace not found within authorized project"}),
+])
+def test_the_exact_answers_of_the_web(web, path, auth, status, body):
+    got_status, headers, got = headers_of(web[0] + path, auth)
+    assert (got_status, got) == (status, body)
+    assert headers["Content-Type"] == "application/json" and int(headers["Content-Length"]) > 0
+
+
+def test_the_database_down_answer(web):
+    url, store = web
+    store["database"] = False
+    assert headers_of(url + "/api/public/health", "")[::2] == (503, {"status": "Database not available", "version": lf.VERSION})
+
+
+def test_a_post_elsewhere_and_a_bad_batch(web):
+    assert call(web[0] + "/api/public/elsewhere", data=b"{}") == (404, {"message": "Not found"})
+    assert call(web[0] + "/api/public/ingestion", data=b"[]") == (
+        400, {"message": "Invalid request data", "error": "batch: expected array"})
+    assert call(web[0] + "/api/public/ingestion", data=b"{}", auth="")[0] == 401
+
+
+def test_clickhouse_down_names_the_failure(web):
+    url, store = web
+    store["rows"]["traces"] = None
+    assert call(url + "/api/public/traces")[1] == {"message": "Internal Server Error",
+                                                   "error": "<urlopen error connection refused>"}
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/api/ready"])
+def test_the_worker_answers_json(path):
+    handler = type("K", (lf.WorkerHandler,), {"redis": PingRedis("PONG")})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        status, headers, body = headers_of("http://127.0.0.1:%d%s" % (httpd.server_address[1], path), "")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert (status, body, headers["Content-Type"]) == (200, {"status": "healthy"}, "application/json")
+    assert headers["Content-Length"] == str(len(json.dumps(body)))
+
+
+def test_the_worker_pings_redis():
+    class Recorder(PingRedis):
+        def call(self, *args):
+            self.args = args
+            return "PONG"
+
+    redis = Recorder()
+    handler = type("K", (lf.WorkerHandler,), {"redis": redis})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        headers_of("http://127.0.0.1:%d/api/health" % httpd.server_address[1], "")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert redis.args == ("PING",)
+
+
+def test_the_exact_migration_errors():
+    with pytest.raises(lf.ConfigError) as database:
+        lf.migrate(CONFIG, lambda: False, None)
+    timeouts = []
+
+    def refused(address, timeout=None):
+        timeouts.append(timeout)
+        raise OSError("refused")
+
+    with pytest.raises(lf.ConfigError) as clickhouse:
+        lf.migrate(CONFIG, lambda: True, None, connect=refused)
+    assert str(database.value) == "prisma migrate deploy: cannot reach the database of DATABASE_URL"
+    assert str(clickhouse.value) == ("clickhouse migrations: refused (CLICKHOUSE_MIGRATION_URL, CLICKHOUSE_URL, "
+                                     "CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)")
+    assert timeouts == [5]
+
+
+# ---- the worker loop ------------------------------------------------------------------------------
+
+class Lists:
+    """The Redis list commands the worker uses, in memory; `fail` makes the next N calls raise."""
+
+    def __init__(self, **lists):
+        self.lists = {name: list(items) for name, items in lists.items()}
+        self.fail = 0
+        self.calls = []
+
+    def call(self, command, *args):
+        self.calls.append((command,) + args)
+        if self.fail:
+            self.fail -= 1
+            raise OSError("redis went away")
+        if command in ("LMOVE", "BLMOVE"):
+            source, target, side_from, side_to = args[:4]
+            items = self.lists.get(source, [])
+            if not items:
+                return None
+            item = items.pop(-1 if side_from == "RIGHT" else 0)
+            destination = self.lists.setdefault(target, [])
+            destination.insert(0 if side_to == "LEFT" else len(destination), item)
+            return item
+        if command == "LREM":
+            self.lists[args[0]].remove(args[2])
+            return 1
+        raise AssertionError(command)
+
+
+def run_worker(redis, process, until, limit=5.0):
+    stop = threading.Event()
+    config = dict(CONFIG)
+    thread = threading.Thread(target=lf.work, args=(redis, config, "w1", None, None, stop), kwargs={"pause": 0.01},
+                              daemon=True)
+    saved = lf.process_job
+    lf.process_job = process
+    try:
+        thread.start()
+        deadline = threading.Event()
+        for _ in range(int(limit / 0.01)):
+            if until():
+                break
+            deadline.wait(0.01)
+        stop.set()
+        thread.join(2)
+    finally:
+        lf.process_job = saved
+    assert not thread.is_alive()
+
+
+def test_the_worker_takes_back_what_it_held_when_it_died_and_processes_in_order():
+    done = []
+    redis = Lists(**{lf.QUEUE: ["job-3"], lf.QUEUE + ":processing:w1": ["job-1", "job-2"]})
+    run_worker(redis, lambda job, *args: done.append(job), until=lambda: len(done) == 3)
+    assert done == ["job-2", "job-1", "job-3"]
+    assert redis.lists[lf.QUEUE] == [] and redis.lists[lf.QUEUE + ":processing:w1"] == []
+    assert redis.calls[0] == ("LMOVE", lf.QUEUE + ":processing:w1", lf.QUEUE, "LEFT", "RIGHT")
+    assert ("BLMOVE", lf.QUEUE, lf.QUEUE + ":processing:w1", "RIGHT", "LEFT", 1) in redis.calls
+    assert ("LREM", lf.QUEUE + ":processing:w1", 1, "job-3") in redis.calls
+
+
+def test_a_job_that_fails_stays_queued_until_it_succeeds():
+    attempts = []
+
+    def process(job, *args):
+        attempts.append(job)
+        if len(attempts) < 3:
+            raise urllib.error.URLError("clickhouse down")
+
+    redis = Lists(**{lf.QUEUE: ["job-1"]})
+    run_worker(redis, process, until=lambda: redis.lists.get(lf.QUEUE + ":processing:w1") == [] and len(attempts) >= 3)
+    assert attempts == ["job-1"] * 3
+    assert redis.lists[lf.QUEUE] == []
+    assert ("LMOVE", lf.QUEUE + ":processing:w1", lf.QUEUE, "RIGHT", "RIGHT") in redis.calls
+
+
+def test_the_worker_waits_out_a_redis_failure():
+    done = []
+    redis = Lists(**{lf.QUEUE: ["job-1"]})
+    original = redis.call
+    failures = [0]
+
+    def flaky(command, *args):
+        if command == "BLMOVE" and failures[0] < 2:
+            failures[0] += 1
+            raise lf.RedisError("LOADING")
+        return original(command, *args)
+
+    redis.call = flaky
+    run_worker(redis, lambda job, *args: done.append(job), until=lambda: done == ["job-1"])
+    assert done == ["job-1"] and failures[0] == 2
+
+
+# ---- what the command starts ----------------------------------------------------------------------
+
+def test_a_bad_setting_ends_the_start_with_its_name():
+    err = io.StringIO()
+    assert lf.build(["node", "./web/server.js"], env(SALT=None), err=err) == (1, None)
+    assert err.getvalue() == "Invalid environment variables: SALT is required\n"
+
+
+def test_the_worker_needs_no_web_setting_to_start(monkeypatch):
+    code, started = lf.build(["node", "worker/dist/index.js"], env(NEXTAUTH_URL=None, PORT="0"))
+    server, thread = started
+    try:
+        assert code is None and server.server_address[0] == "0.0.0.0" and server.server_address[1] > 0
+        assert issubclass(server.RequestHandlerClass, lf.WorkerHandler)
+        assert server.RequestHandlerClass.redis.database == 2 and not thread.is_alive()
+        assert thread.daemon and thread._target is lf.work
+        assert thread._args[2] == socket.gethostname()
+    finally:
+        server.server_close()
+
+
+def test_migrate_ends_the_entrypoint_step(monkeypatch):
+    monkeypatch.setattr(lf, "database_answers", lambda url: url == BASE_ENV["DATABASE_URL"])
+    monkeypatch.setattr(lf.socket, "create_connection", lambda address, timeout=None: Socket())
+    asked = []
+    monkeypatch.setattr(lf, "clickhouse", lambda config, text, body=b"": asked.append((config["clickhouse_url"], text, body)))
+    assert lf.build(["node", "migrate"], BASE_ENV) == (0, None)
+    assert asked == [("http://clickhouse:8123", "CREATE DATABASE IF NOT EXISTS default", b"")]
+    err = io.StringIO()
+    monkeypatch.setattr(lf, "database_answers", lambda url: False)
+    assert lf.build(["node", "migrate"], BASE_ENV, err=err) == (1, None)
+    assert err.getvalue() == "Error: prisma migrate deploy: cannot reach the database of DATABASE_URL\n"
+
+
+def test_the_web_serves_with_its_wiring(monkeypatch):
+    server_redis = FakeRedisServer([b"+OK\r\n", b"+OK\r\n", b":1\r\n"])
+    environ = env(HOSTNAME="127.0.0.1", PORT="0", REDIS_CONNECTION_STRING="redis://:rpw@127.0.0.1:%d/2" % server_redis.port)
+    monkeypatch.setattr(lf, "database_answers", lambda url: url == BASE_ENV["DATABASE_URL"])
+    uploads, queries = [], []
+    monkeypatch.setattr(lf, "s3_put", lambda config, key, body: uploads.append((config["bucket"], key)))
+    monkeypatch.setattr(lf, "clickhouse", lambda config, text, body=b"": queries.append(text) or "")
+    code, (server, worker) = lf.build(["node", "./web/server.js", "--keepAliveTimeout", "110000"], environ)
+    assert code is None and worker is None and server.server_address[0] == "127.0.0.1"
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        url = "http://127.0.0.1:%d" % server.server_address[1]
+        assert call(url + "/api/public/health", auth="")[0] == 200
+        status, body = call(url + "/api/public/ingestion", data=json.dumps({"batch": [event(id="t1")]}).encode())
+        assert (status, body["successes"]) == (207, [{"id": "e1", "status": 201}])
+        assert call(url + "/api/public/traces")[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert uploads == [("langfuse", "events/proj/trace/t1/e1.json")]
+    assert server_redis.received[-1][:2] == ["LPUSH", lf.QUEUE]
+    assert queries == ["SELECT * FROM traces FORMAT JSONEachRow", "SELECT * FROM observations FORMAT JSONEachRow"]

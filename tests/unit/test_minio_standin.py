@@ -442,3 +442,182 @@ def test_mc_ls_reads_buckets_in_any_namespace():
             b'<Name>langfuse</Name><CreationDate>2026-11-28T01:02:03.000Z</CreationDate></Bucket></Buckets>'
             b'</ListAllMyBucketsResult>')
     assert run_mc(["ls", "local"], Opener(body=body)) == (0, "[2026-11-28 01:02:03 UTC]     0B langfuse/\n")
+
+
+# ---- exact wording and edges ----------------------------------------------------------------------
+
+def test_the_exact_refusals(monkeypatch):
+    path, query, headers = botocore_signed("PUT", "http://minio:9000/b/k", b"body", monkeypatch=monkeypatch)
+    cases = [
+        (("GET", "/b/k", "X-Amz-Signature=" + "0" * 64, {"Host": "h"}, b""), "presigned URLs are not supported by this stand-in"),
+        (("GET", "/", "", {"Host": "h"}, b""), "Access Denied."),
+        (("PUT", path, query, dict(headers, Authorization=headers["Authorization"].replace(ACCESS, "other")), b"body"),
+         "The Access Key Id you provided does not exist in our records."),
+        (("PUT", path, query, dict(headers, Authorization=headers["Authorization"].replace(";host;", ";")), b"body"),
+         "the host header and x-amz-date must be signed"),
+        (("PUT", path, query, headers, b"tampered"), "The provided 'x-amz-content-sha256' header does not match."),
+        (("POST", path, query, headers, b"body"),
+         "The request signature we calculated does not match the signature you provided."),
+    ]
+    for args, message in cases:
+        with pytest.raises(sigv4.SignatureError) as refused:
+            sigv4.verify(*args, CREDENTIALS)
+        assert str(refused.value) == message
+
+
+def test_the_missing_signed_headers_are_listed(monkeypatch):
+    path, query, headers = botocore_signed("GET", "http://minio:9000/", monkeypatch=monkeypatch)
+    del headers["Content-Type"]
+    del headers["X-Amz-Content-SHA256"]
+    with pytest.raises(sigv4.SignatureError) as refused:
+        sigv4.verify("GET", path, query, headers, b"", CREDENTIALS)
+    assert str(refused.value) == "signed headers are missing: content-type, x-amz-content-sha256"
+
+
+def test_a_streaming_unsigned_payload_is_accepted():
+    headers = {"host": "minio:9000", "x-amz-date": "20261128T010203Z", "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER"}
+    signed = ["host", "x-amz-content-sha256", "x-amz-date"]
+    signature = sigv4.signature_of("PUT", "/b/k", "", headers, signed, headers["x-amz-content-sha256"], SECRET,
+                                   headers["x-amz-date"], "us-east-1", "s3")
+    headers["authorization"] = ("AWS4-HMAC-SHA256 Credential=%s/20261128/us-east-1/s3/aws4_request, "
+                                "SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=%s" % (ACCESS, signature))
+    assert sigv4.verify("PUT", "/b/k", "", headers, b"chunks", CREDENTIALS) == ACCESS
+
+
+def test_header_values_are_trimmed_as_aws_trims_them(monkeypatch):
+    monkeypatch.setattr(botocore_auth, "get_current_datetime", lambda: NOW.replace(tzinfo=None))
+    request = AWSRequest(method="PUT", url="http://minio:9000/b/k", data=b"x", headers={"X-Amz-Meta-Note": "  a   b  "})
+    botocore_auth.S3SigV4Auth(Credentials(ACCESS, SECRET), "s3", "auto").add_auth(request)
+    headers = dict(request.prepare().headers, Host="minio:9000")
+    assert sigv4.verify("PUT", "/b/k", "", headers, b"x", CREDENTIALS) == ACCESS
+
+
+def test_a_url_without_a_path_is_signed_for_the_root(monkeypatch):
+    ours = sigv4.sign("GET", "http://minio:9000", b"", ACCESS, SECRET, region="auto", now=NOW)
+    monkeypatch.setattr(botocore_auth, "get_current_datetime", lambda: NOW.replace(tzinfo=None))
+    request = AWSRequest(method="GET", url="http://minio:9000/", data=b"")
+    botocore_auth.S3SigV4Auth(Credentials(ACCESS, SECRET), "s3", "auto").add_auth(request)
+    assert request.headers["Authorization"] == ours["authorization"]
+
+
+def test_the_request_headers_include_the_content_length():
+    assert minio_standin.request_headers({"CONTENT_LENGTH": "7", "HTTP_HOST": "h"}) == {"content-length": "7", "host": "h"}
+
+
+def test_a_replayed_request_is_a_complete_wsgi_request():
+    seen = {}
+
+    def inner(environ, start_response):
+        seen.update(environ)
+        seen["body"] = environ["wsgi.input"].read()
+        start_response("200 OK", [])
+        return [b""]
+
+    assert minio_standin.call(inner, "PUT", "/b/k", b"abc") == 200
+    assert {key: seen[key] for key in ("REQUEST_METHOD", "PATH_INFO", "QUERY_STRING", "SERVER_NAME", "SERVER_PORT",
+                                       "HTTP_HOST", "CONTENT_LENGTH", "wsgi.url_scheme", "wsgi.version",
+                                       "wsgi.multithread", "wsgi.multiprocess", "wsgi.run_once", "body")} == {
+        "REQUEST_METHOD": "PUT", "PATH_INFO": "/b/k", "QUERY_STRING": "", "SERVER_NAME": "localhost",
+        "SERVER_PORT": "9000", "HTTP_HOST": "localhost:9000", "CONTENT_LENGTH": "3", "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0), "wsgi.multithread": True, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "body": b"abc"}
+    assert seen["wsgi.errors"] is sys.stderr
+
+
+def gate_response(gate, environ):
+    captured = {}
+
+    def start_response(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, dict(headers)
+
+    body = b"".join(gate(environ, start_response))
+    return captured["status"], captured["headers"], body
+
+
+def test_the_health_answer_and_the_refusals_carry_their_headers(tmp_path):
+    gate = minio_standin.Gate(InnerApp(), CREDENTIALS, minio_standin.DiskStore(str(tmp_path)))
+    assert gate_response(gate, environ_of("GET", "http://minio:9000/minio/health/ready")) == ("200 OK", {"Content-Length": "0"}, b"")
+    status, headers, body = gate_response(gate, environ_of("POST", "http://minio:9000/minio/health/live"))
+    assert status == "403 Forbidden" and headers == {"Content-Type": "application/xml", "Content-Length": str(len(body))}
+    assert body == ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied.'
+                    '</Message><Resource>/minio/health/live</Resource></Error>').encode()
+    url = "http://minio:9000/langfuse"
+    (tmp_path / "langfuse").mkdir()
+    status, headers, body = gate_response(gate, environ_of("PUT", url, b"", sigv4.sign("PUT", url, b"", ACCESS, SECRET)))
+    assert status == "409 Conflict" and headers == {"Content-Type": "application/xml", "Content-Length": str(len(body))}
+    assert b"<Message>Your previous request to create the named bucket succeeded and you already own it.</Message>" in body
+
+
+def test_a_bucket_recorded_twice_is_one_directory(tmp_path):
+    store = minio_standin.DiskStore(str(tmp_path))
+    store.record("PUT", "/b", b"")
+    store.record("PUT", "/b", b"")
+    assert os.listdir(tmp_path) == ["b"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "usage: minio server DIR [--address :9000] [--console-address :9001]"),
+    (["server", "/d", "--certs-dir"], "minio: unknown flag --certs-dir"),
+    (["server", "--address", ":1"], "minio: server needs a data directory"),
+])
+def test_the_exact_argument_errors(argv, message):
+    with pytest.raises(SystemExit) as stopped:
+        minio_standin.parse_server_args(argv)
+    assert str(stopped.value) == message
+
+
+@pytest.mark.parametrize("environ, message", [
+    ({}, "FATAL Invalid credentials: MINIO_ROOT_USER length should be at least 3"),
+    ({"MINIO_ROOT_USER": "abc"}, "FATAL Invalid credentials: MINIO_ROOT_PASSWORD length should be at least 8"),
+])
+def test_missing_root_credentials_stop_the_start(environ, message):
+    with pytest.raises(SystemExit) as stopped:
+        minio_standin.root_credentials(environ)
+    assert str(stopped.value) == message
+
+
+def test_the_gate_replays_the_data_directory_into_s3(tmp_path):
+    store = minio_standin.DiskStore(str(tmp_path))
+    store.record("PUT", "/b", b"")
+    store.record("PUT", "/b/k", b"v")
+    inner = InnerApp()
+    gate, host, port = minio_standin.make_gate(["server", str(tmp_path), "--address", "127.0.0.1:9100"],
+                                               {"MINIO_ROOT_USER": ACCESS, "MINIO_ROOT_PASSWORD": SECRET}, inner)
+    assert (host, port) == ("127.0.0.1", 9100)
+    assert inner.seen == [("PUT", "/b", b""), ("PUT", "/b/k", b"v")]
+    assert gate.credentials == CREDENTIALS and gate.store.root == str(tmp_path) and gate.app is inner
+
+
+def test_mc_is_chosen_by_the_name_it_is_called_as():
+    out = io.StringIO()
+    assert minio_standin.main(["/usr/bin/mc", "version"], {}, out=out) == 1
+    assert out.getvalue().startswith("mc: <ERROR> stand-in knows")
+
+
+def test_the_alias_error_names_the_variable():
+    with pytest.raises(SystemExit) as stopped:
+        minio_standin.alias_endpoint("local", {})
+    assert str(stopped.value) == "mc: <ERROR> Unable to find alias `local` (set MC_HOST_local)."
+
+
+class TimedOpener(Opener):
+    def __call__(self, request, timeout=None):
+        self.timeout = timeout
+        self.data = None if isinstance(request, str) else request.data
+        return super().__call__(request, timeout)
+
+
+def test_requests_carry_a_body_only_when_they_put_and_time_out():
+    opener = TimedOpener(body=LIST)
+    minio_standin.s3_request("GET", "http://h:9000/", ACCESS, SECRET, body=b"ignored", opener=opener)
+    assert (opener.data, opener.timeout) == (None, 10)
+    minio_standin.s3_request("PUT", "http://h:9000/b", ACCESS, SECRET, body=b"x", opener=opener)
+    assert opener.data == b"x"
+    run_mc(["ready", "local"], opener)
+    assert opener.timeout == 5
+
+
+@pytest.mark.parametrize("body, code", [(b"<Error><Code>NoSuchBucket</Code></Error>", "NoSuchBucket"),
+                                        (b"<Error/>", "Unknown"), (b"not xml", "Unknown")])
+def test_the_error_code_of_an_answer(body, code):
+    assert minio_standin.error_code(body) == code
