@@ -426,12 +426,8 @@ def authenticated_project(header, init):
     return None
 
 
-class WebHandler(BaseHTTPRequestHandler):
-    config = None
-    redis = None
-    database_ok = staticmethod(lambda: False)
-    put = push = query = None
-    protocol_version = "HTTP/1.1"
+class JsonHandler(BaseHTTPRequestHandler):
+    """What web and worker answer with: a JSON document of its length, no access log."""
 
     def log_message(self, *args):
         pass
@@ -443,6 +439,14 @@ class WebHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+class WebHandler(JsonHandler):
+    config = None
+    redis = None
+    database_ok = staticmethod(lambda: False)
+    put = push = query = None
+    protocol_version = "HTTP/1.1"
 
     def project(self):
         project = authenticated_project(self.headers.get("Authorization", ""), self.config["init"])
@@ -500,11 +504,8 @@ class WebHandler(BaseHTTPRequestHandler):
         return self.answer(207, {"successes": successes, "errors": errors})
 
 
-class WorkerHandler(BaseHTTPRequestHandler):
+class WorkerHandler(JsonHandler):
     redis = None
-
-    def log_message(self, *args):
-        pass
 
     def do_GET(self):
         path = urlsplit(self.path).path
@@ -513,12 +514,7 @@ class WorkerHandler(BaseHTTPRequestHandler):
         except (OSError, RedisError):
             healthy = False
         status = 200 if healthy else (503 if path in ("/api/health", "/api/ready") else 404)
-        data = json.dumps({"status": "healthy" if healthy else "unhealthy"}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(status, {"status": "healthy" if healthy else "unhealthy"})
 
 
 def migrate(config, database_ok, query, connect=None):
