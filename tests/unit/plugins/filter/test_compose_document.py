@@ -328,3 +328,34 @@ WHERE = "compose project 'p', service 's'"
 ])
 def test_refusal_messages_in_full(project, services, kwargs, message):
     assert compose_document(project, services, "net", problems=True, **kwargs) == [message]
+
+
+# ---- healthcheck start interval: a deployment waits for healthy containers ----------------------
+
+def test_a_start_interval_joins_every_healthcheck_that_sets_none():
+    services = {"a": service(), "b": service(healthcheck={"test": ["CMD", "true"], "start_interval": "5s"})}
+    original = copy.deepcopy(services)
+    doc = compose_document("p", services, "aistack", start_interval="1s")
+    assert doc["services"]["a"]["healthcheck"] == {"test": ["CMD", "true"], "start_interval": "1s"}
+    assert doc["services"]["b"]["healthcheck"]["start_interval"] == "5s"
+    assert services == original
+
+
+@pytest.mark.parametrize("start_interval", [None, ""])
+def test_without_a_start_interval_healthchecks_stay_as_given(start_interval):
+    doc = compose_document("p", {"a": service()}, "aistack", start_interval=start_interval)
+    assert doc["services"]["a"]["healthcheck"] == {"test": ["CMD", "true"]}
+
+
+@pytest.mark.parametrize("start_interval", ["2s", "500ms", "1m", "10s"])
+def test_start_interval_durations_accepted(start_interval):
+    doc = compose_document("p", {"a": service()}, "aistack", start_interval=start_interval)
+    assert doc["services"]["a"]["healthcheck"]["start_interval"] == start_interval
+
+
+@pytest.mark.parametrize("start_interval", ["1", "0s", "1h", "1.5s", "s", " 1s", "1s ", "1s\n", 1, "01s"])
+def test_a_start_interval_that_is_no_duration_is_refused(start_interval):
+    assert compose_document("p", {"a": service()}, "aistack", problems=True, start_interval=start_interval) == [
+        "compose project 'p': the healthcheck start interval %r is not a duration such as 2s or 500ms" % (start_interval,)]
+    with pytest.raises(AnsibleFilterError, match="is not a duration"):
+        compose_document("p", {"a": service()}, "aistack", start_interval=start_interval)
