@@ -182,8 +182,10 @@ def _tests_fail(copy_root, tests, workdir=None):
     return child.exitcode != 0
 
 
-# Folders of tests/ whose modules the tests import by putting the folder on sys.path.
-DOUBLE_DIRS = ("ollama-double", "docling-standin", "langfuse-standin")
+# Folders of tests/ whose modules the tests import by putting the folder on sys.path: every test
+# double and stand-in (tests/*-double, tests/*-standin), so a new one is copied and fingerprinted too.
+DOUBLE_DIRS = tuple(sorted(path.name for pattern in ("*-double", "*-standin")
+                           for path in (Path(__file__).resolve().parent).glob(pattern) if path.is_dir()))
 
 
 def _imported_files(root, path):
