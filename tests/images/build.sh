@@ -45,17 +45,20 @@ build_recipe() {
   esac
   ref=$(recipe_ref "$name")
   # The recipe's hash covers its own files and its parent's hash, so a changed base rebuilds children.
-  # An optional `include` file lists repository files the recipe needs (e.g. a test double's source).
+  # An optional `include` file lists repository files the recipe needs (e.g. a test double's source),
+  # or absolute paths on this machine (a wheel pip's find-links folder holds).
   local includes=()
   [ -f "$dir/include" ] && mapfile -t includes < <(grep -v '^#' "$dir/include" | sed '/^$/d')
   sha=$( { tar -C "$dir" --sort=name --mtime=@0 --owner=0 --group=0 -c . ;
-           [ ${#includes[@]} -eq 0 ] || tar -C "$repo" --sort=name --mtime=@0 --owner=0 --group=0 -c "${includes[@]}" ;
+           [ ${#includes[@]} -eq 0 ] || tar -P -C "$repo" --sort=name --mtime=@0 --owner=0 --group=0 -c "${includes[@]}" ;
            [ -z "$parent" ] || image_sha "aistack-test/${parent%% *}:${parent#* }"; } | sha256sum | cut -c1-16)
   if [ "$(image_sha "$ref")" = "$sha" ]; then log "$ref is up to date"; return; fi
   local ctx
   ctx=$(mktemp -d)
   cp -a "$dir/." "$ctx/"
-  for path in "${includes[@]}"; do cp -a "$repo/$path" "$ctx/"; done
+  for path in "${includes[@]}"; do
+    case "$path" in /*) cp -a "$path" "$ctx/" ;; *) cp -a "$repo/$path" "$ctx/" ;; esac
+  done
   # Test images only: lets builds reach PyPI/npm through this machine's CA bundle.
   cp /etc/ssl/certs/ca-certificates.crt "$ctx/host-ca-certificates.crt"
   log "building $ref"
@@ -67,6 +70,7 @@ build_recipe() {
 }
 
 if [ $# -eq 0 ]; then
-  set -- $(cd "$here" && for d in */; do [ -f "$d/Dockerfile" ] && echo "${d%/}"; done)
+  # A recipe with a `heavy` file (the real Open WebUI: gigabytes) is built only when named (tests/heavy.sh).
+  set -- $(cd "$here" && for d in */; do [ -f "$d/Dockerfile" ] && [ ! -f "$d/heavy" ] && echo "${d%/}"; done)
 fi
 for name in "$@"; do build_recipe "$name"; done

@@ -10,9 +10,14 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 MINIO = "cgr.dev/chainguard/minio:latest@sha256:4692462f35d97d7e82c30371d82f057703c5d9489bcae726010594c812f2d285"
 LANGFUSE = ["langfuse/langfuse-worker:3.225.7", "langfuse/langfuse:3.225.7"]
-DEFAULT = [MINIO, "clickhouse/clickhouse-server:25.8.33.6", "haproxy:3.0.25"] + LANGFUSE + [
+PIPELINES = "ghcr.io/open-webui/pipelines:main@sha256:b48e9bc338ce2be0acfbeff01810db72408a12f07739f9e3879c1f2b00952d6e"
+CHAT = ["ghcr.io/open-webui/open-webui:v0.12.4", PIPELINES]
+DEFAULT = [MINIO, "clickhouse/clickhouse-server:25.8.33.6"] + CHAT + ["haproxy:3.0.25"] + LANGFUSE + [
            "ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg17-trixie",
            "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.7-bookworm", "traefik:v3.7.15"]
+
+
+NO_CHAT = {"open_webui_enabled": False, "pipelines_enabled": False}
 
 
 def images(extra_vars):
@@ -42,24 +47,27 @@ def test_defaults_list_every_image_once_and_pinned_as_docs_images_md_says():
     ({"ollama_exporter_enabled": False, "ollama_instances": 1, "rag_api_enabled": False},
      [i for i in DEFAULT if not i.startswith("python")]),
     # the RAG API's image is built on the target from the Python image (the exporter's too)
-    ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False},
+    ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, **NO_CHAT},
      ["haproxy:3.0.25", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2",
       "traefik:v3.7.15"]),
-    ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_container_image_build": False,
+    ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_container_image_build": False, **NO_CHAT,
       "rag_api_container_image_registry_prefix": "registry.example/"},
      ["haproxy:3.0.25", "pgvector/pgvector:0.8.1-pg17-trixie", "registry.example/selfhosted/rag-api:0.1.0", "traefik:v3.7.15"]),
-    ({"langfuse_enabled": False, "traefik_enabled": False, "ollama_instances": 2, "ollama_load_balancer_container_image_tag": "3.0.12"},
+    ({"langfuse_enabled": False, "traefik_enabled": False, **NO_CHAT, "ollama_instances": 2, "ollama_load_balancer_container_image_tag": "3.0.12"},
      ["haproxy:3.0.12", "ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg17-trixie", "python:3.13.9-slim-bookworm",
       "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.7-bookworm"]),
-    ({"langfuse_enabled": False, "postgres_container_image_tag": "0.8.1-pg16-bookworm", "ollama_instances": 1, "traefik_enabled": False,
+    ({"langfuse_enabled": False, **NO_CHAT, "postgres_container_image_tag": "0.8.1-pg16-bookworm", "ollama_instances": 1, "traefik_enabled": False,
       "docling_container_image_tag": "v1.38.3"},
      ["ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg16-bookworm", "python:3.13.9-slim-bookworm",
       "quay.io/docling-project/docling-serve-cpu:v1.38.3", "redis:7.4.7-bookworm"]),
     # your own ClickHouse and S3: Langfuse's web and worker only
     ({"langfuse_clickhouse_url": "http://ch.internal:8123", "langfuse_clickhouse_migration_url": "clickhouse://ch.internal:9000",
       "langfuse_s3_endpoint": "https://s3.internal", "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False,
-      "rag_api_enabled": False, "traefik_enabled": False, "postgres_enabled": False},
+      "rag_api_enabled": False, "traefik_enabled": False, "postgres_enabled": False, **NO_CHAT},
      LANGFUSE),
+    # the chat front alone, Pipelines by its digest
+    ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_enabled": False,
+      "traefik_enabled": False, "postgres_enabled": False}, CHAT),
 ])
 def test_the_list_follows_the_inventory(extra_vars, expected):
     assert images(extra_vars) == expected
