@@ -387,3 +387,93 @@ def test_a_body_on_any_request_is_read_so_a_kept_alive_connection_goes_on(folder
                        headers={"Authorization": "Bearer " + KEY, "Content-Type": "application/json"})
     assert json.loads(connection.getresponse().read())["inlet"] == "default"
     connection.close()
+
+
+# ---- exact documents, as Open WebUI reads them ----------------------------------------------------------
+
+NAMED = '''class Pipeline:
+    def __init__(self):
+        self.id = "custom-id"
+        self.name = "Named"
+
+    def pipe(self, user_message, model_id, messages, body):
+        return "named"
+'''
+
+CALLABLE_MANIFOLD = '''class Pipeline:
+    def __init__(self):
+        self.type = "manifold"
+
+    def pipelines(self):
+        return [{"id": "x", "name": "X"}]
+
+    def pipe(self, user_message, model_id, messages, body):
+        return model_id
+'''
+
+BARE_FILTER = '''class Pipeline:
+    def __init__(self):
+        self.type = "filter"
+'''
+
+
+def test_the_default_key_is_upstreams():
+    assert ps.DEFAULT_API_KEY == "0p3n-w3bu!"
+
+
+def test_a_pipeline_may_name_its_own_id_and_a_manifold_list_its_models_with_a_function(folder, capsys):
+    state = started(folder, {"named.py": NAMED, "many.py": CALLABLE_MANIFOLD, "bare.py": BARE_FILTER})
+    assert state.names == {"custom-id": "named", "many": "many", "bare": "bare"}
+    assert "Loaded module: named" in capsys.readouterr().err.splitlines()
+    models = {model["id"]: model for model in state.models()["data"]}
+    assert set(models) == {"custom-id", "many.x", "bare"}
+    assert models["many.x"]["name"] == "X" and models["custom-id"]["name"] == "Named"
+    assert models["bare"]["pipeline"] == {"type": "filter", "pipelines": [], "priority": 0, "valves": False}
+    assert all(isinstance(model["created"], int) and model["created"] > 1700000000 for model in models.values())
+
+
+def test_a_file_without_a_pipeline_class_says_so(folder, capsys):
+    started(folder, {"no_class.py": "x = 1\n"})
+    assert "Error loading module: no_class: No Pipeline class found" in capsys.readouterr().err.splitlines()
+
+
+def test_json_answers_and_streams_carry_their_content_type(folder, serve):
+    url = serve(started(folder, {"echo.py": PIPE}))
+    request = urllib.request.Request(url + "/v1/models", headers={"Authorization": "Bearer " + KEY})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Type"] == "application/json"
+        response.read()
+    request = urllib.request.Request(url + "/v1/chat/completions", method="POST", headers={
+        "Authorization": "Bearer " + KEY, "Content-Type": "application/json"},
+        data=json.dumps({"model": "echo", "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode())
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.headers["Content-Type"] == "text/event-stream"
+        response.read()
+
+
+def test_the_chunks_and_the_whole_answer_are_openais_documents(monkeypatch):
+    monkeypatch.setattr(ps.time, "time", lambda: 1800000000.5)
+    monkeypatch.setattr(ps.uuid, "uuid4", lambda: "u-1")
+    assert ps.chunk("m", "hi") == {"id": "m-u-1", "object": "chat.completion.chunk", "created": 1800000000, "model": "m",
+                                   "choices": [{"index": 0, "delta": {"content": "hi"}, "logprobs": None, "finish_reason": None}]}
+    assert ps.chunk("m", None, "stop")["choices"] == [{"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}]
+    assert ps.completion_document("m", "whole") == {
+        "id": "m-u-1", "object": "chat.completion", "created": 1800000000, "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "whole"}, "logprobs": None, "finish_reason": "stop"}]}
+
+
+def test_a_filter_body_must_be_an_object(folder):
+    state = started(folder, {"recording.py": RECORDING_FILTER})
+    with pytest.raises(ps.HttpError) as failed:
+        state.filter("recording", "inlet", {"body": [1]})
+    assert (failed.value.status, failed.value.detail) == (422, "body: a JSON object is required")
+
+
+def test_the_log_line_names_the_client_the_request_and_the_status(folder, serve, capfd):
+    url = serve(started(folder, {"echo.py": PIPE}))
+    capfd.readouterr()
+    call(url + "/", key=None)
+    (line,) = [line for line in capfd.readouterr().err.splitlines() if line.startswith("INFO:")]
+    host, _, rest = line[len("INFO:     "):].partition(":")
+    port, _, request = rest.partition(" - ")
+    assert host == "127.0.0.1" and port.isdigit() and request == '"GET / HTTP/1.1" 200'
