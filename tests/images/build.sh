@@ -70,7 +70,8 @@ build_recipe() {
 }
 
 if [ $# -eq 0 ]; then
-  # A recipe with a `heavy` file (the real Open WebUI: gigabytes) is built only when named (tests/heavy.sh).
-  set -- $(cd "$here" && for d in */; do [ -f "$d/Dockerfile" ] && [ ! -f "$d/heavy" ] && echo "${d%/}"; done)
+  # Built only when named: a recipe with a `heavy` file (the real Open WebUI: gigabytes; tests/heavy.sh),
+  # and one with a `built-by` file, which that scenario's lane builds (tests/run_all.sh).
+  set -- $(cd "$here" && for d in */; do [ -f "$d/Dockerfile" ] && [ ! -f "$d/heavy" ] && [ ! -f "$d/built-by" ] && echo "${d%/}"; done)
 fi
 for name in "$@"; do build_recipe "$name"; done

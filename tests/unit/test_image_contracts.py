@@ -159,6 +159,25 @@ def test_main_fails_naming_the_broken_term_a_missing_image_and_an_unknown_one(co
     assert "curl" in probe[-1] and "/usr/local/etc/haproxy" in probe[-1]
 
 
+def test_main_without_images_leaves_out_those_a_scenario_builds(contracts_file, monkeypatch, capsys):
+    contracts_file.write_text(json.dumps({"h": HAPROXY, "n": dict(HAPROXY, built_by=["n8n"]), "e": dict(HAPROXY, built_by=[])}))
+    docker = FakeDocker({"h": (KEPT_CONFIG, KEPT_PROBE), "e": (KEPT_CONFIG, KEPT_PROBE)})
+    monkeypatch.setattr(contract.subprocess, "run", docker)
+    assert contract.main([]) == 0
+    assert [call[3] for call in docker.calls if call[1] == "image"] == ["e", "h"]
+    assert contract.main(["n"]) == 1
+    assert capsys.readouterr().err == "CONTRACT BROKEN: n: not built (tests/images/build.sh)\n"
+
+
+def test_each_image_a_scenario_builds_has_a_recipe_that_says_so():
+    import yaml
+    written = yaml.safe_load(contract.CONTRACTS.read_text())
+    recipes = contract.CONTRACTS.parent
+    built_by = {image.split("/", 1)[1].split(":")[0]: terms["built_by"] for image, terms in written.items() if terms.get("built_by")}
+    marked = {path.parent.name: path.read_text().split() for path in recipes.glob("*/built-by")}
+    assert built_by == marked
+
+
 def test_the_written_contracts_are_complete():
     import yaml
     written = yaml.safe_load(contract.CONTRACTS.read_text())
