@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.cache/collections
 COLLECTION_LINK := .cache/collections/ansible_collections/selfhosted/ai_stack
 
-.PHONY: deploy-local test test-heavy setup venv collection-link engine images lint sanity unit rag-api-test rag-api-mutation benchmark-rag-api benchmark-rag-ingest mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-site build clean
+.PHONY: deploy-local test test-heavy setup venv collection-link engine images lint sanity unit rag-api-test rag-api-mutation benchmark-rag-api benchmark-rag-ingest mutation mutation-report molecule benchmark benchmark-postgres benchmark-ollama benchmark-n8n benchmark-site build clean
 
 deploy-local: setup
 	ansible-playbook site.yml -i inventories/local
@@ -87,6 +87,10 @@ benchmark-ollama: setup images
 	tests/benchmark/ollama.sh
 
 # The whole site: unchanged re-run time, task count and slowest tasks (issue 11)
+benchmark-n8n: setup images
+	tests/images/build.sh n8n n8n-runners-standin
+	tests/benchmark/n8n.sh
+
 benchmark-site: setup images
 	tests/benchmark/site.sh
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the test suites and ends with one summary line: "suites: N passed, N failed".
-#   tests/run_all.sh                    unit, then every role scenario and the checks two at a time
-#   tests/run_all.sh checks             lint, service, mutation gates, sanity, build (one after another)
+#   tests/run_all.sh                    every role scenario and the checks, two at a time
+#   tests/run_all.sh checks             unit, lint, service, mutation gates, sanity, build (one after another)
 #   tests/run_all.sh unit|lint|mutation|sanity|build
 #   tests/run_all.sh molecule [ROLE]    every role scenario, or one
 # Called by `make test` (which sets PATH, ANSIBLE_CONFIG and ANSIBLE_COLLECTIONS_PATH).
@@ -59,6 +59,7 @@ MUTATION_TARGETS=(
   roles/pipelines/files/pipelines/langfuse_filter.py=tests/unit/roles/test_langfuse_filter.py
   tests/pipelines-standin/pipelines_standin.py=tests/unit/test_pipelines_standin.py
   tests/open-webui-standin/open_webui_standin.py=tests/unit/test_open_webui_standin.py
+  roles/n8n/molecule/default/files/webhook_burst.py=tests/unit/test_webhook_burst.py
 )
 # --record: a file whose fingerprint (its code, its tests, what they import) equals the one recorded
 # after its last run is not run again (tests/mutation-record.json, tests/README.md). A change runs it.
@@ -66,15 +67,16 @@ suite_mutation() { run mutation python tests/mutation.py --record tests/mutation
 suite_sanity() { run ansible-test-sanity tests/sanity.sh; }
 suite_build()  { run galaxy-build ansible-galaxy collection build --force --output-path .cache/dist; }
 # The scenarios, longest first (tests/molecule/README.md), so that the two lanes end together.
-# `checks` is not a scenario: lint, the service's tests, the mutation gates, sanity and the build run
+# `checks` is not a scenario: the unit tests, lint, the service's tests, the mutation gates, sanity and the build run
 # as one job in a lane (tests/run_all.sh checks), since a scenario leaves part of the CPU idle while
 # it waits on containers; run before the scenarios they added about 14 minutes.
-SCENARIO_ORDER=(site checks rag_api ollama open_webui langfuse postgres traefik redis docker host_tuning compose_project)
+SCENARIO_ORDER=(site checks n8n rag_api ollama open_webui langfuse postgres traefik redis docker host_tuning compose_project)
 # Two at a time: a scenario keeps about one core busy (most of it waits on containers). Scenarios
 # that change this machine's kernel settings (sysctls, THP) take KERNEL_LOCK, never side by side.
 MOLECULE_JOBS=${MOLECULE_JOBS:-2}
 LOG_DIR=.cache/test-logs
 KERNEL_LOCK=$PWD/$LOG_DIR/kernel.lock
+IMAGES_LOCK=$PWD/$LOG_DIR/images.lock
 
 # The platform's `changes_kernel: true` (tests/molecule/create.yml records and restores for it too).
 scenario_changes_kernel() {  # scenario_changes_kernel ROLE
@@ -84,14 +86,32 @@ scenario_changes_kernel() {  # scenario_changes_kernel ROLE
   grep -Eq '^ +changes_kernel: true' "$file"
 }
 
+# The test images a scenario builds in its own lane (their recipe's `built-by` file names the
+# scenarios: the real n8n, minutes to build), so the other lanes do not wait for them; their
+# contracts are checked there too. IMAGES_LOCK: should two scenarios need one, the first lane
+# builds it and the other finds it built.
+scenario_images() {  # scenario_images ROLE: aistack-test/<recipe>:<tag> of each
+  local marker recipe
+  for marker in tests/images/*/built-by; do
+    [ -e "$marker" ] && grep -qx "$1" "$marker" || continue
+    recipe=$(dirname "$marker")
+    echo "aistack-test/$(basename "$recipe"):$(cat "$recipe/tag")"
+  done
+}
+
 scenario_command() {  # scenario_command ROLE: the command that tests one scenario
-  local lock=()
+  local lock=() images=() build=""
   if [ "$1" = checks ]; then echo "tests/run_all.sh checks"; return; fi
   if scenario_changes_kernel "$1"; then lock=(flock "$KERNEL_LOCK"); fi
+  mapfile -t images < <(scenario_images "$1")
+  if [ ${#images[@]} -gt 0 ]; then
+    local recipes=("${images[@]#aistack-test/}")
+    build="flock $IMAGES_LOCK tests/images/build.sh ${recipes[*]%%:*} && python tests/images/contract.py ${images[*]} && "
+  fi
   if [ "$1" = site ]; then
-    echo "${lock[*]} molecule test -s site"
+    echo "$build${lock[*]} molecule test -s site"
   else
-    echo "cd roles/$1 && ${lock[*]} molecule test"
+    echo "$build(cd roles/$1 && ${lock[*]} molecule test)"
   fi
 }
 
@@ -146,9 +166,10 @@ suite_molecule() {  # suite_molecule [ROLE|with-checks]
 }
 
 case "${1:-all}" in
-  # The unit tests first (a quick stop for a broken change), then the lanes (checks among them).
-  all) suite_unit; suite_molecule with-checks ;;
-  checks) suite_lint; suite_service; suite_mutation; suite_sanity; suite_build ;;
+  # The lanes: the unit tests run first in the checks job, beside the longest scenario, instead of
+  # alone before the lanes (about a minute of wall clock).
+  all) suite_molecule with-checks ;;
+  checks) suite_unit; suite_lint; suite_service; suite_mutation; suite_sanity; suite_build ;;
   lint|unit|service|mutation|sanity|build) "suite_$1" ;;
   molecule) suite_molecule "${2:-}" ;;
   *) echo "usage: $0 [all|checks|lint|unit|service|mutation|sanity|build|molecule [ROLE]]" >&2; exit 2 ;;

@@ -12,12 +12,13 @@ MINIO = "cgr.dev/chainguard/minio:latest@sha256:4692462f35d97d7e82c30371d82f0577
 LANGFUSE = ["langfuse/langfuse-worker:3.225.7", "langfuse/langfuse:3.225.7"]
 PIPELINES = "ghcr.io/open-webui/pipelines:main@sha256:b48e9bc338ce2be0acfbeff01810db72408a12f07739f9e3879c1f2b00952d6e"
 CHAT = ["ghcr.io/open-webui/open-webui:v0.12.4", PIPELINES]
-DEFAULT = [MINIO, "clickhouse/clickhouse-server:25.8.33.6"] + CHAT + ["haproxy:3.0.25"] + LANGFUSE + [
+N8N = ["docker.n8n.io/n8nio/n8n:2.41.1", "docker.n8n.io/n8nio/runners:2.41.1"]
+DEFAULT = [MINIO, "clickhouse/clickhouse-server:25.8.33.6"] + N8N + CHAT + ["haproxy:3.0.25"] + LANGFUSE + [
            "ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg17-trixie",
            "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.7-bookworm", "traefik:v3.7.15"]
 
 
-NO_CHAT = {"open_webui_enabled": False, "pipelines_enabled": False}
+NO_CHAT = {"open_webui_enabled": False, "pipelines_enabled": False, "n8n_enabled": False}
 
 
 def images(extra_vars):
@@ -67,7 +68,12 @@ def test_defaults_list_every_image_once_and_pinned_as_docs_images_md_says():
      LANGFUSE),
     # the chat front alone, Pipelines by its digest
     ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_enabled": False,
-      "traefik_enabled": False, "postgres_enabled": False}, CHAT),
+      "traefik_enabled": False, "postgres_enabled": False, "n8n_enabled": False}, CHAT),
+    # n8n alone: main and workers, and its runners of the same release, through a mirror
+    ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_enabled": False,
+      "traefik_enabled": False, "postgres_enabled": False, "open_webui_enabled": False, "pipelines_enabled": False,
+      "n8n_container_image_tag": "2.40.5", "aistack_container_image_registry_prefix": "mirror.example/"},
+     ["mirror.example/docker.n8n.io/n8nio/n8n:2.40.5", "mirror.example/docker.n8n.io/n8nio/runners:2.40.5"]),
 ])
 def test_the_list_follows_the_inventory(extra_vars, expected):
     assert images(extra_vars) == expected
