@@ -70,7 +70,7 @@ suite_build()  { run galaxy-build ansible-galaxy collection build --force --outp
 # `checks` is not a scenario: the unit tests, lint, the service's tests, the mutation gates, sanity and the build run
 # as one job in a lane (tests/run_all.sh checks), since a scenario leaves part of the CPU idle while
 # it waits on containers; run before the scenarios they added about 14 minutes.
-SCENARIO_ORDER=(site checks n8n rag_api ollama open_webui langfuse postgres traefik redis docker host_tuning compose_project)
+SCENARIO_ORDER=(n8n site checks open_webui rag_api ollama langfuse traefik postgres redis compose_project docker host_tuning)
 # Two at a time: a scenario keeps about one core busy (most of it waits on containers). Scenarios
 # that change this machine's kernel settings (sysctls, THP) take KERNEL_LOCK, never side by side.
 MOLECULE_JOBS=${MOLECULE_JOBS:-2}

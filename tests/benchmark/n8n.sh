@@ -12,7 +12,7 @@ concurrency=${BURST_CONCURRENCY:-10}
 target=aistack-n8n
 on_target() { docker exec "$target" "$@"; }
 burst() {  # burst COUNT CONCURRENCY: the JSON summary of webhook_burst.py
-  on_target python3 /tmp/webhook_burst.py https://n8n.example.test/webhook/aistack-test \
+  on_target python3 /root/webhook_burst.py https://n8n.example.test/webhook/aistack-test \
     --cafile /opt/aistack/traefik/certs/ca.crt --count "$1" --concurrency "$2"
 }
 field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
@@ -21,14 +21,14 @@ trap 'molecule destroy >/dev/null 2>&1 || true' EXIT
 molecule destroy >/dev/null 2>&1 || true
 molecule create >/dev/null 2>&1
 molecule prepare >/dev/null 2>&1
-printf '%-8s %12s %8s %8s %14s\n' workers "calls/s" "p50 ms" "p95 ms" "sync p95 ms"
+printf '%-8s %12s %8s %8s %14s  %s\n' workers "calls/s" "p50 ms" "p95 ms" "sync p95 ms" "HTTP statuses (burst, sync)"
 for workers in 1 2 3; do
   out=$(molecule converge -- -e n8n_worker_count=$workers 2>&1) || { echo "$out" | tail -n 40 >&2; exit 1; }
-  if [ "$workers" = 1 ]; then
-    docker cp molecule/default/files/webhook_burst.py "$target:/tmp/webhook_burst.py"
-    docker cp molecule/default/files/workflow.json "$target:/tmp/workflow.json"
+  if [ "$workers" = 1 ]; then  # /root: the target's /tmp is a tmpfs over what docker cp writes
+    docker cp molecule/default/files/webhook_burst.py "$target:/root/webhook_burst.py"
+    docker cp molecule/default/files/workflow.json "$target:/root/workflow.json"
     on_target sh -c 'grep -q n8n.example.test /etc/hosts || echo "127.0.0.1 n8n.example.test" >> /etc/hosts'
-    on_target docker cp /tmp/workflow.json n8n-n8n-1:/tmp/workflow.json
+    on_target docker cp /root/workflow.json n8n-n8n-1:/tmp/workflow.json
     on_target docker exec n8n-n8n-1 n8n import:workflow --input=/tmp/workflow.json >/dev/null 2>&1
     on_target docker exec n8n-n8n-1 n8n publish:workflow --id=aistackWebhook01 >/dev/null 2>&1
     on_target docker restart n8n-n8n-1 >/dev/null
@@ -37,9 +37,8 @@ for workers in 1 2 3; do
   burst 20 "$concurrency" >/dev/null  # warm-up: the runners' first tasks, the connections
   result=$(burst "$count" "$concurrency")
   sync=$(burst 50 1)
-  [ "$(echo "$result" | python3 -c "import json, sys; print(json.load(sys.stdin)['statuses'])")" = "{'200': $count}" ] \
-    || { echo "not every call succeeded: $result" >&2; exit 1; }
-  printf '%-8s %12s %8s %8s %14s\n' "$workers" "$(echo "$result" | field per_second)" \
-    "$(echo "$result" | field p50_ms)" "$(echo "$result" | field p95_ms)" "$(echo "$sync" | field p95_ms)"
+  printf '%-8s %12s %8s %8s %14s  %s\n' "$workers" "$(echo "$result" | field per_second)" \
+    "$(echo "$result" | field p50_ms)" "$(echo "$result" | field p95_ms)" "$(echo "$sync" | field p95_ms)" \
+    "$(echo "$result" | field statuses) $(echo "$sync" | field statuses)"
 done
 printf '(%s calls, %s at once, on %s cores)\n' "$count" "$concurrency" "$(nproc)"
