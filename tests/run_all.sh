@@ -76,7 +76,6 @@ SCENARIO_ORDER=(n8n site checks open_webui rag_api ollama langfuse traefik postg
 MOLECULE_JOBS=${MOLECULE_JOBS:-2}
 LOG_DIR=.cache/test-logs
 KERNEL_LOCK=$PWD/$LOG_DIR/kernel.lock
-IMAGES_LOCK=$PWD/$LOG_DIR/images.lock
 
 # The platform's `changes_kernel: true` (tests/molecule/create.yml records and restores for it too).
 scenario_changes_kernel() {  # scenario_changes_kernel ROLE
@@ -87,13 +86,12 @@ scenario_changes_kernel() {  # scenario_changes_kernel ROLE
 }
 
 # The test images a scenario builds in its own lane (their recipe's `built-by` file names the
-# scenarios: the real n8n, minutes to build), so the other lanes do not wait for them; their
-# contracts are checked there too. IMAGES_LOCK: should two scenarios need one, the first lane
-# builds it and the other finds it built.
+# scenario: the real n8n, minutes to build), so the other lanes do not wait for them; their
+# contracts are checked there too.
 scenario_images() {  # scenario_images ROLE: aistack-test/<recipe>:<tag> of each
   local marker recipe
   for marker in tests/images/*/built-by; do
-    [ -e "$marker" ] && grep -qx "$1" "$marker" || continue
+    [ -e "$marker" ] && [ "$(cat "$marker")" = "$1" ] || continue
     recipe=$(dirname "$marker")
     echo "aistack-test/$(basename "$recipe"):$(cat "$recipe/tag")"
   done
@@ -106,7 +104,7 @@ scenario_command() {  # scenario_command ROLE: the command that tests one scenar
   mapfile -t images < <(scenario_images "$1")
   if [ ${#images[@]} -gt 0 ]; then
     local recipes=("${images[@]#aistack-test/}")
-    build="flock $IMAGES_LOCK tests/images/build.sh ${recipes[*]%%:*} && python tests/images/contract.py ${images[*]} && "
+    build="tests/images/build.sh ${recipes[*]%%:*} && python tests/images/contract.py ${images[*]} && "
   fi
   if [ "$1" = site ]; then
     echo "$build${lock[*]} molecule test -s site"
