@@ -3,7 +3,7 @@ import importlib
 
 import pytest
 
-FILTERS = ["compose_document", "derive_secret", "htpasswd", "master_key_weakness", "ollama_model_memory",
+FILTERS = ["compose_document", "derive_secret", "htpasswd", "jwt_hs256", "jwt_key_problem", "master_key_weakness", "ollama_model_memory",
            "redis_consumer_databases", "settings_problems", "traefik_labels"]
 
 
