@@ -60,10 +60,10 @@ def text_array(items):
     return "ARRAY[%s]::text[]" % ", ".join(literal(item) for item in items)
 
 
-def read_script(superuser, databases):
+def read_script(superuser, databases, role_passwords=()):
     """psql input printing one JSON line for the roles and databases, then one per existing database
     with its extensions (\\if skips the databases that do not exist yet)."""
-    roles = [superuser] + [owner_of(d) for d in databases]
+    roles = [superuser] + [owner_of(d) for d in databases] + [r["name"] for r in role_passwords]
     names = [d["name"] for d in databases]
     lines = [
         "SELECT json_build_object("
@@ -108,13 +108,21 @@ class Refusal(Exception):
     """The server holds something the module must not change by itself."""
 
 
-def plan(state, superuser, superuser_password, databases):
+def plan(state, superuser, superuser_password, databases, role_passwords=()):
     """[(what, database to run it in or None, statement)] that makes the server match."""
     steps = []
     roles, existing = state["roles"], state["databases"]
     if not scram_matches((roles.get(superuser) or {}).get("password"), superuser_password):
         steps.append(("set the password of %s" % superuser, None,
                       "ALTER ROLE %s WITH PASSWORD %s;" % (ident(superuser), literal(superuser_password))))
+    # Roles the image's initialisation made (Supabase's service roles): only their password is ours.
+    for role in role_passwords:
+        if role["name"] not in roles:
+            raise Refusal("role %s does not exist: the image's initialisation creates it (is this the image "
+                          "the role expects?)" % role["name"])
+        if not scram_matches(roles[role["name"]].get("password"), role["password"]):
+            steps.append(("set the password of %s" % role["name"], None, "ALTER ROLE %s WITH PASSWORD %s;" % (
+                ident(role["name"]), literal(role["password"]))))
     for database in databases:
         name, user = database["name"], owner_of(database)
         role = roles.get(user)

@@ -66,6 +66,22 @@ options:
         type: list
         elements: str
         default: []
+  role_passwords:
+    description:
+      - Roles that exist already (made by the image's initialisation, such as Supabase's C(authenticator))
+        whose password must be this one; nothing else of them is changed. A role that does not exist is refused.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Role name.
+        type: str
+        required: true
+      password:
+        description: The password it must have (printable ASCII).
+        type: str
+        required: true
   docker:
     description: The Docker CLI.
     type: path
@@ -135,19 +151,24 @@ def main():
                 password=dict(type="str", required=True, no_log=True),
                 extensions=dict(type="list", elements="str", default=[]),
             )),
+            role_passwords=dict(type="list", elements="dict", default=[], no_log=False, options=dict(
+                name=dict(type="str", required=True),
+                password=dict(type="str", required=True, no_log=True),
+            )),
             docker=dict(type="path", default="docker"),
         ),
         supports_check_mode=True,
     )
     params = module.params
-    rc, out, err = psql(module, read_script(params["superuser"], params["databases"]))
+    rc, out, err = psql(module, read_script(params["superuser"], params["databases"], params["role_passwords"]))
     if rc != 0:
         if module.check_mode and any(text in err for text in NOT_RUNNING):
             module.exit_json(changed=True, changes=["%s does not run yet: every database would be created"
                                                     % params["container"]])
         module.fail_json(msg="reading the databases of %s failed: %s" % (params["container"], err.strip()))
     try:
-        steps = plan(parse_state(out), params["superuser"], params["superuser_password"], params["databases"])
+        steps = plan(parse_state(out), params["superuser"], params["superuser_password"], params["databases"],
+                     params["role_passwords"])
     except Refusal as exc:
         module.fail_json(msg="%s: %s" % (params["container"], exc))
     except ValueError as exc:

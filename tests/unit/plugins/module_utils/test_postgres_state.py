@@ -164,3 +164,34 @@ def test_apply_script_runs_server_wide_steps_first_then_each_database_once():
     assert ps.apply_script(steps) == (
         "SET password_encryption = 'scram-sha-256';\nA;\nB;\n"
         '\\c "one"\nX1;\nX2;\n\\c "two"\nY;\n')
+
+
+# Supabase's service roles (issue 17): the image makes them; the supabase role owns only their passwords.
+SERVICE = {"login": True, "superuser": False, "createdb": False, "createrole": True, "password": SCRAM}
+
+
+def test_the_read_script_asks_for_the_roles_whose_password_is_set():
+    script = ps.read_script("supabase_admin", [], [{"name": "authenticator", "password": PASSWORD}])
+    assert "ARRAY['supabase_admin', 'authenticator']::text[]" in script
+
+
+@pytest.mark.parametrize("stored, steps", [
+    (SCRAM, []),
+    (MD5, [("set the password of authenticator", None, "ALTER ROLE \"authenticator\" WITH PASSWORD '%s';" % PASSWORD)]),
+    (None, [("set the password of authenticator", None, "ALTER ROLE \"authenticator\" WITH PASSWORD '%s';" % PASSWORD)]),
+])
+def test_a_service_role_gets_only_its_password_set_when_it_differs(stored, steps):
+    server = state(roles={"authenticator": dict(SERVICE, password=stored)})
+    assert ps.plan(server, "postgres", PASSWORD, [RAG], [{"name": "authenticator", "password": PASSWORD}]) == steps
+
+
+def test_a_service_role_that_the_image_did_not_make_is_refused():
+    with pytest.raises(ps.Refusal, match="role supabase_auth_admin does not exist: the image's initialisation creates it"):
+        ps.plan(DONE, "postgres", PASSWORD, [], [{"name": "supabase_auth_admin", "password": PASSWORD}])
+
+
+def test_every_service_role_is_checked_in_order():
+    server = state(roles={"a": dict(SERVICE, password=MD5), "b": SERVICE, "c": dict(SERVICE, password=None)})
+    wanted = [{"name": name, "password": PASSWORD} for name in ("a", "b", "c")]
+    assert [step[0] for step in ps.plan(server, "postgres", PASSWORD, [], wanted)] == [
+        "set the password of a", "set the password of c"]
