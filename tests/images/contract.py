@@ -89,8 +89,10 @@ def observe(image, contract):
     if inspect.returncode != 0:
         return None
     observed = config_fields(json.loads(inspect.stdout)[0]["Config"])
-    probe = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", image,
-                            "-c", probe_script(contract)], capture_output=True, text=True, check=True)
+    # An image without a shell names one outside its PATH to probe it with (`probe_shell`, e.g. a busybox).
+    shell = contract.get("probe_shell", ["sh"])
+    probe = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", shell[0], image]
+                           + shell[1:] + ["-c", probe_script(contract)], capture_output=True, text=True, check=True)
     observed.update(parse_probe(probe.stdout))
     return observed
 
