@@ -94,7 +94,7 @@ def key_problem(token, secret, role, now):
         return "it is signed with %r, not HS256" % (header.get("alg"),)
     if claims.get("iss") == DEMO_ISSUER:
         return "it is one of upstream's demo keys (issuer %r): anyone can use it" % DEMO_ISSUER
-    signing_input, _, signature = token.rpartition(".")
+    signing_input, _dot, signature = token.rpartition(".")
     if hmac.compare_digest(signature, _signature(signing_input, DEMO_SECRET)):
         return "it is signed with the JWT secret of Supabase's .env.example: anyone can sign keys with it"
     if not hmac.compare_digest(signature, _signature(signing_input, secret)):

@@ -114,6 +114,13 @@ def upstream_path(route, path):
     return base + rest
 
 
+def target_url(route, path, query):
+    """Where the request goes: the service's host and port (80 by default), the upstream path, the query."""
+    url = route["url"]
+    target = "http://%s:%d%s" % (url.hostname, url.port or 80, upstream_path(route, path))
+    return target + ("?" + urlencode(query) if query else "")
+
+
 def authenticate(plugins, consumers, headers, query):
     """(status, message, consumer name, headers, query) after the auth plugins, in priority order."""
     headers, query = dict(headers), list(query)
@@ -166,10 +173,13 @@ def make_handler(config):
         def log_message(self, fmt, *args):
             sys.stderr.write("kong-standin: " + (fmt % args) + "\n")
 
+        def version_string(self):
+            return "kong/2.8.1"
+
         def answer(self, status, body, extra=None):
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
             self.send_response(status)
-            headers = {"content-type": "application/json; charset=utf-8", "server": "kong/2.8.1"}
+            headers = {"content-type": "application/json; charset=utf-8"}
             headers.update(extra or {})
             for key, value in headers.items():
                 self.send_header(key, value)
@@ -194,10 +204,7 @@ def make_handler(config):
                 if status == 401 and "basic-auth" in names:
                     extra["www-authenticate"] = 'Basic realm="kong"'
                 return self.answer(status, {"message": message}, extra)
-            url = route["url"]
-            target = "http://%s:%d%s" % (url.hostname, url.port or 80, upstream_path(route, split.path))
-            if query:
-                target += "?" + urlencode(query)
+            target = target_url(route, split.path, query)
             length = int(self.headers.get("content-length") or 0)
             body = self.rfile.read(length) if length else None
             forward = {k: v for k, v in headers.items() if k not in HOP_BY_HOP}

@@ -137,33 +137,46 @@ def make_handler(answer):
     return Handler
 
 
-def serve(service, environ):
-    spec = SERVICES[service]
-    url = environ.get(spec["url_env"]) if spec["url_env"] else None
-    cache = {"ok": False, "at": 0.0}
+def database_check(service, url, login=None, clock=time.monotonic, every=5):
+    """db_ok(): whether `url`'s role logs in, asked at most every `every` seconds; True without a URL."""
+    login = login or pg_login
+    cache = {"ok": False, "at": None}
 
     def db_ok():
         if url is None:
             return True
-        if time.monotonic() - cache["at"] > 5:
+        if cache["at"] is None or clock() - cache["at"] >= every:
             try:
-                pg_login(url)
+                login(url)
                 cache["ok"] = True
             except Exception as error:  # noqa: BLE001 - any refusal is "not ready", logged
                 cache["ok"] = False
                 sys.stderr.write("supabase-standin: %s cannot log in to the database: %s\n" % (service, error))
-            cache["at"] = time.monotonic()
+            cache["at"] = clock()
         return cache["ok"]
 
+    return db_ok
+
+
+def servers(service, environ, login=None):
+    """The HTTP servers of `service` (PostgREST's admin server second, when enabled), not started."""
+    spec = SERVICES[service]
+    db_ok = database_check(service, environ.get(spec["url_env"]) if spec["url_env"] else None, login)
     port = int(environ.get(spec["port_env"]) or spec["port"])
+    result = [ThreadingHTTPServer(("0.0.0.0", port), make_handler(
+        lambda method, path, headers: route(service, method, path, headers, environ, db_ok)))]
     if service == "rest" and environ.get("PGRST_ADMIN_SERVER_PORT"):
-        admin = ThreadingHTTPServer(("0.0.0.0", int(environ["PGRST_ADMIN_SERVER_PORT"])),
-                                    make_handler(lambda method, path, headers: (admin_route(path, db_ok), b"")))
-        threading.Thread(target=admin.serve_forever, daemon=True).start()
-    server = ThreadingHTTPServer(("0.0.0.0", port), make_handler(
-        lambda method, path, headers: route(service, method, path, headers, environ, db_ok)))
-    sys.stderr.write("supabase-standin: %s on :%d\n" % (service, port))
-    server.serve_forever()
+        result.append(ThreadingHTTPServer(("0.0.0.0", int(environ["PGRST_ADMIN_SERVER_PORT"])),
+                                          make_handler(lambda method, path, headers: (admin_route(path, db_ok), b""))))
+    return result
+
+
+def serve(service, environ):
+    main_server, *others = servers(service, environ)
+    for other in others:
+        threading.Thread(target=other.serve_forever, daemon=True).start()
+    sys.stderr.write("supabase-standin: %s on :%d\n" % (service, main_server.server_port))
+    main_server.serve_forever()
 
 
 def postgrest_ready(environ):

@@ -31,9 +31,16 @@ def images(extra_vars):
     return task["hosts"]["localhost"]["msg"]
 
 
-def documented_images():
-    """The `image (default)` column of the table in docs/images.md."""
-    rows = [line for line in (ROOT / "docs" / "images.md").read_text().splitlines() if line.startswith("| ")][1:]
+def documented_images(table=0):
+    """The image column of a table in docs/images.md: 0 the default images, 1 the opt-in components'."""
+    tables, previous = [], ""
+    for line in (ROOT / "docs" / "images.md").read_text().splitlines():
+        if line.startswith("| ") and not previous.startswith("|"):
+            tables.append([])
+        if line.startswith("| "):
+            tables[-1].append(line)
+        previous = line
+    rows = tables[table][1:]
     return sorted(set(re.findall(r"`([^`]+)`", row.split("|")[2])[0] for row in rows))
 
 
@@ -41,6 +48,20 @@ def test_defaults_list_every_image_once_and_pinned_as_docs_images_md_says():
     listed = images({})
     assert listed == DEFAULT == documented_images()
     assert all(":" in image and not image.endswith(":latest") for image in listed)
+
+
+SUPABASE = ["kong:2.8.1", "postgrest/postgrest:v14.5", "supabase/gotrue:v2.186.0", "supabase/postgres-meta:v0.95.2",
+            "supabase/postgres:17.6.1.084", "supabase/storage-api:v1.37.8", "supabase/studio:2026.02.16-sha-26c615c"]
+
+
+def test_supabase_adds_its_release_as_docs_images_md_lists_it():
+    assert images({"supabase_enabled": True}) == sorted(DEFAULT + SUPABASE)
+    assert documented_images(1) == SUPABASE
+
+
+def test_supabase_on_the_shared_instance_brings_no_database_image_of_its_own():
+    listed = images({"supabase_enabled": True, "supabase_database_instance": "shared", "supabase_studio_enabled": False})
+    assert listed == sorted(DEFAULT + [i for i in SUPABASE if not i.startswith(("supabase/postgres:", "supabase/studio"))])
 
 
 @pytest.mark.parametrize("extra_vars, expected", [

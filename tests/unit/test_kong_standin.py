@@ -56,28 +56,67 @@ def load(cfg, plugins=PLUGINS):
 # ---- start: the declarative file is checked as Kong checks it -------------------------------------
 @pytest.mark.parametrize("change, message", [
     ({"_format_version": "3.0"}, "_format_version: expected one of: 1.1, 2.1"),
-    ({"consumers": [{"keyauth_credentials": [{"key": "k"}]}]}, "'custom_id', 'username'"),
-    ({"consumers": [{"username": "anon", "keyauth_credentials": [{"key": ""}]}]}, "consumers.anon.keyauth_credentials: key"),
-    ({"acls": [{"consumer": "nobody", "group": "anon"}]}, "acls: consumer 'nobody' is not a known consumer"),
-    ({"basicauth_credentials": [{"consumer": "DASHBOARD", "username": "u"}]}, "basicauth_credentials: consumer 'DASHBOARD'"),
-    ({"services": [{"name": "x", "url": "not a url", "routes": [{"paths": ["/x"]}]}]}, "services.x: url"),
-    ({"services": [{"name": "x", "url": "http://h/", "routes": [{"name": "r", "paths": ["x"]}]}]}, "services.x.routes.r: paths"),
-    ({"services": [{"name": "x", "url": "http://h/", "routes": [{"name": "r", "paths": []}]}]}, "services.x.routes.r: paths"),
+    ({"consumers": [{"keyauth_credentials": [{"key": "k"}]}]},
+     "consumers: at least one of these fields must be non-empty: 'custom_id', 'username'"),
+    ({"consumers": [{"username": "anon", "keyauth_credentials": [{"key": ""}]}]},
+     "consumers.anon.keyauth_credentials: key: required field missing"),
+    ({"acls": [{"consumer": "nobody", "group": "anon"}]}, "acls: consumer 'nobody' is not a known consumer or has no group"),
+    ({"acls": [{"consumer": "anon", "group": ""}]}, "acls: consumer 'anon' is not a known consumer or has no group"),
+    ({"basicauth_credentials": [{"consumer": "DASHBOARD", "username": "u"}]},
+     "basicauth_credentials: consumer 'DASHBOARD' unknown, or username/password missing"),
+    ({"basicauth_credentials": [{"consumer": "DASHBOARD", "password": "p"}]},
+     "basicauth_credentials: consumer 'DASHBOARD' unknown, or username/password missing"),
+    ({"basicauth_credentials": [{"consumer": "x", "username": "u", "password": "p"}]},
+     "basicauth_credentials: consumer 'x' unknown, or username/password missing"),
+    ({"services": [{"name": "x", "url": "not a url", "routes": [{"paths": ["/x"]}]}]}, "services.x: url: missing or invalid"),
+    ({"services": [{"name": "x", "url": "ftp://h/", "routes": [{"paths": ["/x"]}]}]}, "services.x: url: missing or invalid"),
+    ({"services": [{"name": "x", "url": "http:///p", "routes": [{"paths": ["/x"]}]}]}, "services.x: url: missing or invalid"),
+    ({"services": [{"name": "x", "url": "http://h/", "routes": [{"name": "r", "paths": ["x"]}]}]}, "services.x.routes.r: paths: must start with /"),
+    ({"services": [{"name": "x", "url": "http://h/", "routes": [{"name": "r", "paths": []}]}]}, "services.x.routes.r: paths: must start with /"),
 ])
 def test_a_bad_declarative_file_stops_the_start(change, message):
-    with pytest.raises(kong.ConfigError, match=message):
+    with pytest.raises(kong.ConfigError) as refused:
         load(config(**change))
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("scheme", ["http", "https", "ws", "wss"])
+def test_every_scheme_kong_proxies_is_accepted(scheme):
+    cfg = load(config(services=[{"name": "x", "url": scheme + "://h:1/", "routes": [{"paths": ["/x"]}]}]))
+    assert cfg["routes"][0]["url"].scheme == scheme
+
+
+def test_a_route_strips_its_path_unless_told_not_to():
+    routes = load(config(services=[{"name": "x", "url": "http://h/", "routes": [{"paths": ["/a"]}, {"paths": ["/bb"], "strip_path": False}]}]))["routes"]
+    assert [(r["path"], r["strip"]) for r in routes] == [("/bb", False), ("/a", True)]
+
+
+def test_the_plugins_run_in_kong_s_order_of_priority():
+    names = ["request-termination", "request-transformer", "acl", "key-auth", "basic-auth", "cors", "ip-restriction"]
+    service = {"name": "x", "url": "http://h/", "plugins": [{"name": n} for n in names], "routes": [{"paths": ["/x"]}]}
+    route = load(config(services=[service]), plugins=names)["routes"][0]
+    assert [p["name"] for p in route["plugins"]] == list(reversed(names))
+
+
+def test_the_route_keeps_its_service_name_and_url():
+    route = next(r for r in load(config())["routes"] if r["path"] == "/graphql/v1")
+    assert route["service"] == "graphql" and route["url"].geturl() == "http://upstream:9999/rpc/graphql"
 
 
 def test_a_plugin_kong_was_not_told_to_load_stops_the_start():
-    with pytest.raises(kong.ConfigError, match="plugin 'basic-auth' not enabled"):
+    with pytest.raises(kong.ConfigError) as refused:
         load(config(), plugins=["cors", "key-auth", "acl", "request-transformer"])
+    assert str(refused.value) == ("services.dashboard.plugins: plugin 'basic-auth' not enabled; add it to the 'plugins' "
+                                  "configuration property")
 
 
-@pytest.mark.parametrize("text", ["{not json", "[]"])
-def test_a_file_that_is_not_an_object_stops_the_start(text):
-    with pytest.raises(kong.ConfigError, match="failed parsing declarative configuration"):
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "failed parsing declarative configuration: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+    ("[]", "failed parsing declarative configuration: expected an object")])
+def test_a_file_that_is_not_an_object_stops_the_start(text, message):
+    with pytest.raises(kong.ConfigError) as refused:
         kong.load_config(text, PLUGINS)
+    assert str(refused.value) == message
 
 
 def test_consumers_get_their_keys_groups_and_basic_credentials():
@@ -197,10 +236,10 @@ class Upstream(BaseHTTPRequestHandler):
 @pytest.fixture()
 def gateway():
     upstream = ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
-    threading.Thread(target=upstream.serve_forever, daemon=True).start()
+    threading.Thread(target=upstream.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True).start()
     cfg = load(config("http://127.0.0.1:%d" % upstream.server_port))
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), kong.make_handler(cfg))
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    threading.Thread(target=proxy.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True).start()
     Upstream.seen.clear()
     yield "http://127.0.0.1:%d" % proxy.server_port
     proxy.shutdown()
@@ -256,7 +295,7 @@ def test_a_preflight_is_answered_by_cors(gateway):
 
 def test_no_route_is_404():
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), kong.make_handler(load(config(services=[config()["services"][0]]))))
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    threading.Thread(target=proxy.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True).start()
     try:
         status, _, body = call("http://127.0.0.1:%d/storage/v1/x" % proxy.server_port)
         assert (status, json.loads(body)) == (404, {"message": "no Route matched with those values"})
@@ -266,7 +305,7 @@ def test_no_route_is_404():
 
 def test_an_upstream_that_does_not_answer_is_502():
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), kong.make_handler(load(config("http://127.0.0.1:9"))))
-    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    threading.Thread(target=proxy.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True).start()
     try:
         status, _, body = call("http://127.0.0.1:%d/auth/v1/verify" % proxy.server_port)
         assert status == 502 and "invalid response" in json.loads(body)["message"]
@@ -291,3 +330,110 @@ def test_docker_start_fails_on_a_bad_file(tmp_path):
     path.write_text(json.dumps(config(_format_version="0.1")))
     assert kong.main(["docker-start"], {"KONG_DECLARATIVE_CONFIG": str(path), "KONG_PLUGINS": ",".join(PLUGINS)}) == 1
     assert kong.main(["docker-start"], {"KONG_DECLARATIVE_CONFIG": str(tmp_path / "missing.json")}) == 1
+
+
+@pytest.mark.parametrize("url, path, query, wanted", [
+    ("http://rest:3000/", "/rest/v1/todos", [("select", "id"), ("a", "")], "http://rest:3000/todos?select=id&a="),
+    ("http://rest/", "/rest/v1/todos", [], "http://rest:80/todos"),
+])
+def test_the_target_is_the_service_s_host_port_path_and_query(url, path, query, wanted):
+    route = {"path": "/rest/v1/", "strip": True, "url": kong.urlsplit(url)}
+    assert kong.target_url(route, path, query) == wanted
+
+
+def test_the_consumer_groups_are_joined_when_not_hidden():
+    consumers = {"c": {"keys": ["k"], "groups": ["anon", "admin"], "basic": []}}
+    _, _, _, headers, _ = kong.authenticate([{"name": "key-auth"}, {"name": "acl", "config": {"allow": ["admin"]}}], consumers, {"apikey": "k"}, [])
+    assert headers["x-consumer-groups"] == "anon, admin" and headers["x-consumer-id"] == "c"
+
+
+def test_hop_by_hop_headers_and_the_client_s_host_stay_at_the_gateway(gateway):
+    call(gateway + "/rest/v1/x", {"apikey": "anon-key", "Host": "supabase.example.test", "Keep-Alive": "5", "TE": "trailers",
+                                  "Trailers": "x", "Upgrade": "h2c", "Proxy-Authorization": "x", "Proxy-Authenticate": "x",
+                                  "X-Kept": "yes"})
+    sent = Upstream.seen[-1][1]
+    assert sent["x-kept"] == "yes" and sent["host"].startswith("127.0.0.1:")
+    assert not {"keep-alive", "te", "trailers", "upgrade", "proxy-authorization", "proxy-authenticate"} & set(sent)
+
+
+def test_answers_carry_kong_s_headers(gateway):
+    status, headers, body = call(gateway + "/pg/x", {"apikey": "anon-key"})
+    assert headers["Server"] == "kong/2.8.1" and headers["content-type"] == "application/json; charset=utf-8"
+    assert headers["content-length"] == str(len(body))
+
+
+def test_a_preflight_lists_the_methods(gateway):
+    _, headers, _ = call(gateway + "/rest/v1/todos", method="OPTIONS")
+    assert headers["access-control-allow-methods"] == "GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS"
+
+
+def test_a_post_body_reaches_the_upstream(gateway):
+    request = urllib.request.Request(gateway + "/rest/v1/rpc", data=b'{"a": 1}', method="POST",
+                                     headers={"apikey": "service-key", "content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.loads(response.read()) == {"path": "/rpc"}
+
+
+def test_an_upstream_that_does_not_answer_says_so_exactly():
+    proxy = ThreadingHTTPServer(("127.0.0.1", 0), kong.make_handler(load(config("http://127.0.0.1:9"))))
+    threading.Thread(target=proxy.serve_forever, kwargs={'poll_interval': 0.05}, daemon=True).start()
+    try:
+        _, _, body = call("http://127.0.0.1:%d/auth/v1/verify" % proxy.server_port)
+        assert json.loads(body) == {"message": "An invalid response was received from the upstream server"}
+    finally:
+        proxy.shutdown()
+
+
+def test_health_says_where_kong_runs(gateway, capsys):
+    kong.health(int(gateway.rsplit(":", 1)[1]))
+    assert capsys.readouterr().out == "Kong is healthy at /usr/local/kong\n"
+    kong.health(9)
+    assert capsys.readouterr().out.startswith("Error: Kong is not running at 127.0.0.1:9 (")
+
+
+def test_health_asks_the_proxy_port_of_the_setting(monkeypatch):
+    asked = []
+    monkeypatch.setattr(kong, "health", lambda port: asked.append(port) or 0)
+    assert kong.main(["health"], {"KONG_PROXY_PORT": "8123"}) == 0 and kong.main(["health"], {}) == 0
+    assert asked == [8123, 8000]
+
+
+class FakeServer:
+    started = []
+
+    def __init__(self, address, handler):
+        self.address = address
+
+    def serve_forever(self):
+        FakeServer.started.append(self.address)
+
+
+@pytest.mark.parametrize("command", ["docker-start", "start"])
+def test_docker_start_serves_the_file_on_the_proxy_port(tmp_path, monkeypatch, capsys, command):
+    path = tmp_path / "kong.json"
+    path.write_text(json.dumps(config()))
+    FakeServer.started = []
+    monkeypatch.setattr(kong, "ThreadingHTTPServer", FakeServer)
+    assert kong.main([command], {"KONG_DECLARATIVE_CONFIG": str(path), "KONG_PLUGINS": " cors , key-auth,acl,basic-auth,request-transformer"}) == 0
+    assert FakeServer.started == [("0.0.0.0", 8000)]
+    assert capsys.readouterr().err == "kong-standin: 5 routes from %s on :8000\n" % path
+
+
+def test_the_bundled_plugins_are_every_plugin_kong_ships(tmp_path, monkeypatch):
+    path = tmp_path / "kong.json"
+    path.write_text(json.dumps(config()))
+    monkeypatch.setattr(kong, "ThreadingHTTPServer", FakeServer)
+    assert kong.main(["docker-start"], {"KONG_DECLARATIVE_CONFIG": str(path), "KONG_PROXY_PORT": "8001"}) == 0
+    assert kong.main(["docker-start"], {"KONG_DECLARATIVE_CONFIG": str(path), "KONG_PLUGINS": "bundled,cors"}) == 0
+
+
+def test_a_bad_file_is_reported_with_its_path(tmp_path, capsys):
+    path = tmp_path / "kong.json"
+    path.write_text("[]")
+    assert kong.main(["docker-start"], {"KONG_DECLARATIVE_CONFIG": str(path)}) == 1
+    assert capsys.readouterr().err == "Error: %s: failed parsing declarative configuration: expected an object\n" % path
+
+
+def test_usage_names_the_commands(capsys):
+    assert kong.main(["migrations"], {}) == 1
+    assert capsys.readouterr().err == "Usage: kong COMMAND [OPTIONS] (docker-start, health)\n"
