@@ -62,7 +62,7 @@ def text_array(items):
 
 def read_script(superuser, databases, role_passwords=()):
     """psql input printing one JSON line for the roles and databases, then one per existing database
-    with its extensions (\\if skips the databases that do not exist yet)."""
+    with its extensions and schemas (\\if skips the databases that do not exist yet)."""
     roles = [superuser] + [owner_of(d) for d in databases] + [r["name"] for r in role_passwords]
     names = [d["name"] for d in databases]
     lines = [
@@ -82,15 +82,17 @@ def read_script(superuser, databases, role_passwords=()):
             "\\if :aistack_exists",
             "\\c %s" % ident(name),
             "SELECT json_build_object('extensions_of', current_database(), 'extensions', "
-            "(SELECT coalesce(json_agg(extname ORDER BY extname), '[]') FROM pg_extension));",
+            "(SELECT coalesce(json_agg(extname ORDER BY extname), '[]') FROM pg_extension), 'schemas', "
+            "(SELECT coalesce(json_object_agg(nspname, pg_get_userbyid(nspowner)), '{}') FROM pg_namespace));",
             "\\endif",
         ]
     return "\n".join(lines) + "\n"
 
 
 def parse_state(output):
-    """The read script's output as {'roles': …, 'databases': …, 'extensions': {db: [names]}}."""
-    state = {"roles": {}, "databases": {}, "extensions": {}}
+    """The read script's output as {'roles': …, 'databases': …, 'extensions': {db: [names]},
+    'schemas': {db: {name: owner}}}."""
+    state = {"roles": {}, "databases": {}, "extensions": {}, "schemas": {}}
     for line in output.splitlines():
         line = line.strip()
         if not line:
@@ -98,6 +100,7 @@ def parse_state(output):
         item = json.loads(line)
         if "extensions_of" in item:
             state["extensions"][item["extensions_of"]] = item["extensions"]
+            state["schemas"][item["extensions_of"]] = item.get("schemas") or {}
         else:
             state["roles"] = item["roles"] or {}
             state["databases"] = item["databases"] or {}
@@ -158,6 +161,14 @@ def plan(state, superuser, superuser_password, databases, role_passwords=()):
             if extension not in present:
                 steps.append(("created extension %s in database %s" % (extension, name), name,
                               "CREATE EXTENSION IF NOT EXISTS %s;" % ident(extension)))
+        schemas = state.get("schemas", {}).get(name) or {}
+        for schema in database.get("schemas") or []:
+            if schema not in schemas:
+                steps.append(("created schema %s in database %s" % (schema, name), name,
+                              "CREATE SCHEMA IF NOT EXISTS %s AUTHORIZATION %s;" % (ident(schema), ident(user))))
+            elif schemas[schema] != user:
+                steps.append(("made %s the owner of schema %s in database %s" % (user, schema, name), name,
+                              "ALTER SCHEMA %s OWNER TO %s;" % (ident(schema), ident(user))))
     return steps
 
 

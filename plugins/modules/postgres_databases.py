@@ -10,7 +10,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: postgres_databases
-short_description: The superuser's password and each consumer's owner, database, privileges and extensions, in one step
+short_description: The superuser's password and each consumer's owner, database, privileges, extensions and schemas, in one step
 version_added: 0.3.0
 description:
   - Reads every role, database, PUBLIC privilege and extension it manages in one C(psql) session inside
@@ -19,7 +19,8 @@ description:
     only the statements needed in a second one. An unchanged server costs one session (issue 11).
   - Each owner is C(LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE) with a C(scram-sha-256) password; each
     database is C(UTF8) from C(template0) and owned by its user; PUBLIC loses C(CONNECT) and
-    C(TEMPORARY), so only the owner connects (SEC5); the listed extensions are created.
+    C(TEMPORARY), so only the owner connects (SEC5); the listed extensions are created, and the listed
+    schemas, owned by the owner.
   - Passwords are compared with the stored SCRAM verifier, never sent on a command line, and the
     superuser's is set again after a master-key rotation (the image applies it only at initdb).
   - Nothing is ever dropped. A database that exists with another encoding is refused, not re-encoded.
@@ -63,6 +64,13 @@ options:
         required: true
       extensions:
         description: Extensions to create in the database.
+        type: list
+        elements: str
+        default: []
+      schemas:
+        description:
+          - Schemas to create in the database, owned by the owner (one that exists with another owner is
+            given to the owner).
         type: list
         elements: str
         default: []
@@ -150,6 +158,7 @@ def main():
                 user=dict(type="str"),
                 password=dict(type="str", required=True, no_log=True),
                 extensions=dict(type="list", elements="str", default=[]),
+                schemas=dict(type="list", elements="str", default=[]),
             )),
             role_passwords=dict(type="list", elements="dict", default=[], no_log=False, options=dict(
                 name=dict(type="str", required=True),

@@ -42,7 +42,7 @@ def test_quoting(function, text, quoted):
     assert function(text) == quoted
 
 
-def test_read_script_asks_for_every_role_and_database_and_each_database_s_extensions():
+def test_read_script_asks_for_every_role_and_database_and_each_database_s_extensions_and_schemas():
     script = ps.read_script("postgres", [{"name": "rag", "user": "rag_owner"}, {"name": "n8n"}])
     lines = script.splitlines()
     assert "rolname = ANY(ARRAY['postgres', 'rag_owner', 'n8n']::text[])" in lines[0]
@@ -51,7 +51,8 @@ def test_read_script_asks_for_every_role_and_database_and_each_database_s_extens
         "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'rag') AS aistack_exists \\gset",
         "\\if :aistack_exists", '\\c "rag"',
         "SELECT json_build_object('extensions_of', current_database(), 'extensions', "
-        "(SELECT coalesce(json_agg(extname ORDER BY extname), '[]') FROM pg_extension));",
+        "(SELECT coalesce(json_agg(extname ORDER BY extname), '[]') FROM pg_extension), 'schemas', "
+        "(SELECT coalesce(json_object_agg(nspname, pg_get_userbyid(nspowner)), '{}') FROM pg_namespace));",
         "\\endif"]
     assert lines[6] == "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'n8n') AS aistack_exists \\gset"
     assert len(lines) == 11 and script.endswith("\\endif\n")
@@ -61,15 +62,17 @@ def test_parse_state_reads_the_roles_databases_and_extensions():
     output = "\n".join([
         json.dumps({"roles": {"rag": {"login": True}}, "databases": {"rag": {"owner": "rag"}}}),
         "",
-        json.dumps({"extensions_of": "rag", "extensions": ["plpgsql", "vector"]}),
+        json.dumps({"extensions_of": "rag", "extensions": ["plpgsql", "vector"], "schemas": {"public": "pg_database_owner"}}),
+        json.dumps({"extensions_of": "n8n", "extensions": [], "schemas": None}),
     ]) + "\n"
     assert ps.parse_state(output) == {"roles": {"rag": {"login": True}}, "databases": {"rag": {"owner": "rag"}},
-                                      "extensions": {"rag": ["plpgsql", "vector"]}}
+                                      "extensions": {"rag": ["plpgsql", "vector"], "n8n": []},
+                                      "schemas": {"rag": {"public": "pg_database_owner"}, "n8n": {}}}
 
 
 def test_parse_state_of_a_server_without_any_of_them():
     assert ps.parse_state(json.dumps({"roles": None, "databases": None}) + "\n") == {
-        "roles": {}, "databases": {}, "extensions": {}}
+        "roles": {}, "databases": {}, "extensions": {}, "schemas": {}}
 
 
 def test_parse_state_refuses_what_is_not_json():
@@ -80,8 +83,8 @@ def test_parse_state_refuses_what_is_not_json():
 OWNER = {"login": True, "superuser": False, "createdb": False, "createrole": False, "password": SCRAM}
 DONE = {"roles": {"postgres": dict(OWNER, superuser=True), "rag": OWNER},
         "databases": {"rag": {"owner": "rag", "encoding": "UTF8", "public": []}},
-        "extensions": {"rag": ["plpgsql", "vector"]}}
-RAG = {"name": "rag", "password": PASSWORD, "extensions": ["vector"]}
+        "extensions": {"rag": ["plpgsql", "vector"]}, "schemas": {"rag": {"public": "pg_database_owner", "logs": "rag"}}}
+RAG = {"name": "rag", "password": PASSWORD, "extensions": ["vector"], "schemas": ["logs"]}
 
 
 def state(**changes):
@@ -96,7 +99,7 @@ def test_a_server_that_matches_needs_nothing():
 
 
 def test_an_empty_server_gets_everything_in_order():
-    empty = {"roles": {"postgres": dict(OWNER, superuser=True)}, "databases": {}, "extensions": {}}
+    empty = {"roles": {"postgres": dict(OWNER, superuser=True)}, "databases": {}, "extensions": {}, "schemas": {}}
     steps = ps.plan(empty, "postgres", PASSWORD, [dict(RAG, user="rag_owner")])
     assert steps == [
         ("created user rag_owner", None,
@@ -105,6 +108,7 @@ def test_an_empty_server_gets_everything_in_order():
         ("revoked CONNECT, TEMPORARY on database rag from PUBLIC", None,
          'REVOKE CONNECT, TEMPORARY ON DATABASE "rag" FROM PUBLIC;'),
         ("created extension vector in database rag", "rag", 'CREATE EXTENSION IF NOT EXISTS "vector";'),
+        ("created schema logs in database rag", "rag", 'CREATE SCHEMA IF NOT EXISTS "logs" AUTHORIZATION "rag_owner";'),
     ]
 
 
@@ -128,6 +132,9 @@ def test_an_empty_server_gets_everything_in_order():
     ({"databases": {"rag": {"owner": "rag", "encoding": "UTF8"}}}, []),
     ({"extensions": {"rag": ["plpgsql"]}}, ["created extension vector in database rag"]),
     ({"extensions": {"rag": None}}, ["created extension vector in database rag"]),
+    ({"schemas": {"rag": {"public": "pg_database_owner"}}}, ["created schema logs in database rag"]),
+    ({"schemas": {"rag": None}}, ["created schema logs in database rag"]),
+    ({"schemas": {"rag": {"logs": "postgres"}}}, ["made rag the owner of schema logs in database rag"]),
 ])
 def test_each_difference_is_one_step(changed, what):
     assert [step[0] for step in ps.plan(state(**changed), "postgres", PASSWORD, [RAG])] == what
@@ -152,6 +159,17 @@ def test_a_database_in_another_encoding_is_refused():
         ps.plan(state(databases={"rag": {"owner": "rag", "encoding": "LATIN1", "public": []}}), "postgres", PASSWORD, [RAG])
     assert str(refusal.value) == ("database rag is encoded LATIN1, not UTF8; the role does not re-encode a database "
                                   "(dump it, drop it and let the role create it again)")
+
+
+def test_the_statement_that_gives_a_schema_to_its_owner():
+    steps = ps.plan(state(schemas={"rag": {"logs": "postgres"}}), "postgres", PASSWORD, [RAG])
+    assert steps == [("made rag the owner of schema logs in database rag", "rag", 'ALTER SCHEMA "logs" OWNER TO "rag";')]
+
+
+def test_a_state_read_before_schemas_were_read_creates_them():
+    older = state()
+    del older["schemas"]
+    assert [step[0] for step in ps.plan(older, "postgres", PASSWORD, [RAG])] == ["created schema logs in database rag"]
 
 
 def test_a_database_without_extensions_gets_none():

@@ -149,9 +149,12 @@ def test_a_database_needs_its_name_and_password(tmp_path, monkeypatch, capsys, e
     assert code == 1 and "missing required arguments: %s" % missing in out["msg"] and calls(tmp_path) == []
 
 
-def test_a_database_s_owner_and_extensions_are_read_as_given(tmp_path, monkeypatch, capsys):
+def test_a_database_s_owner_extensions_and_schemas_are_read_as_given(tmp_path, monkeypatch, capsys):
     code, out = run(monkeypatch, capsys, tmp_path, [(0, EMPTY, ""), (0, "", "")],
-                    databases=[{"name": "rag", "user": "rag_owner", "password": PASSWORD, "extensions": ["vector", 5]}])
+                    databases=[{"name": "rag", "user": "rag_owner", "password": PASSWORD, "extensions": ["vector", 5],
+                                "schemas": ["logs"]}])
     assert code == 0 and out["changes"] == [
         "created user rag_owner", "created database rag", "revoked CONNECT, TEMPORARY on database rag from PUBLIC",
-        "created extension vector in database rag", "created extension 5 in database rag"]
+        "created extension vector in database rag", "created extension 5 in database rag",
+        "created schema logs in database rag"]
+    assert 'CREATE SCHEMA IF NOT EXISTS "logs" AUTHORIZATION "rag_owner";' in calls(tmp_path)[1]["stdin"]
