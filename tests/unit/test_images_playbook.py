@@ -54,9 +54,20 @@ SUPABASE = ["kong:2.8.1", "postgrest/postgrest:v14.5", "supabase/gotrue:v2.186.0
             "supabase/postgres:17.6.1.084", "supabase/storage-api:v1.37.8", "supabase/studio:2026.02.16-sha-26c615c"]
 
 
+SUPABASE_PARTS = ["darthsim/imgproxy:v3.30.1", "haproxy:3.0.25", "supabase/edge-runtime:v1.70.3", "supabase/logflare:1.31.2",
+                  "supabase/realtime:v2.76.5", "timberio/vector:0.53.0-alpine"]
+ALL_PARTS = {"supabase_realtime_enabled": True, "supabase_imgproxy_enabled": True, "supabase_functions_enabled": True,
+             "supabase_analytics_enabled": True}
+
+
 def test_supabase_adds_its_release_as_docs_images_md_lists_it():
     assert images({"supabase_enabled": True}) == sorted(DEFAULT + SUPABASE)
-    assert documented_images(1) == SUPABASE
+    assert documented_images(1) == sorted(SUPABASE + SUPABASE_PARTS)
+
+
+def test_supabase_s_opt_in_parts_add_their_images():
+    assert images(dict(ALL_PARTS, supabase_enabled=True)) == sorted(set(DEFAULT + SUPABASE + SUPABASE_PARTS))
+    assert images(dict(ALL_PARTS, supabase_enabled=False)) == DEFAULT
 
 
 def test_supabase_on_the_shared_instance_brings_no_database_image_of_its_own():
