@@ -21,14 +21,21 @@ SOURCES = {"supabase-kong": "cloudflare.logs.prod", "supabase-auth": "gotrue.log
            "supabase-realtime": "realtime.logs.prod", "supabase-functions": "deno-relay-logs"}
 
 
-def rendered(extra_vars):
+def validation(extra_vars):
+    """The tasks of the run, and the messages of those that failed."""
     env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
     done = subprocess.run(["ansible-playbook", "tests/unit/playbooks/supabase_rendered.yml", "-i", "inventories/local",
                            "-e", json.dumps(dict({"aistack_secret_key": KEY}, **extra_vars))],
                           cwd=str(ROOT), env=env, capture_output=True, text=True)
     tasks = json.loads(done.stdout)["plays"][0]["tasks"]
     failed = [t["hosts"]["localhost"].get("msg") for t in tasks if t["hosts"]["localhost"].get("failed")]
-    assert done.returncode == 0 and not failed, failed
+    assert (done.returncode == 0) == (not failed)
+    return tasks, failed
+
+
+def rendered(extra_vars):
+    tasks, failed = validation(extra_vars)
+    assert not failed, failed
     shown = tasks[-1]["hosts"]["localhost"]["msg"]
     files = {f["path"]: f for f in shown["files"]["files"]}
     return shown["document"]["services"], files, shown["shared_instance_databases"]
@@ -177,3 +184,16 @@ def test_on_the_shared_instance_the_postgres_role_makes_the_analytics_database()
     (entry,) = [entry for entry in shared if entry["name"] == "_supabase"]
     assert (entry["name"], entry["user"], entry["schemas"]) == ("_supabase", "supabase_analytics", ["_analytics"])
     assert re.fullmatch("[A-Za-z0-9]{40}", entry["password"])
+
+
+@pytest.mark.parametrize("bad, named", [
+    ({"supabase_logflare_public_access_token": "short"}, "supabase_logflare_public_access_token and"),
+    ({"supabase_logflare_private_access_token": "x" * 40, "supabase_logflare_public_access_token": "x" * 40},
+     "must be two different tokens"),
+    ({"supabase_analytics_database": {"name": "_supabase", "user": "supabase_analytics", "password": "p" * 40, "schemas": []}},
+     "supabase_analytics_database needs the schema Logflare writes to"),
+])
+def test_bad_analytics_settings_are_refused_in_the_validation_phase(bad, named):
+    tasks, failed = validation(dict(bad, supabase_analytics_enabled=True))
+    assert len(failed) == 1 and named in failed[0]
+    assert "Show the document and its files" not in [t["task"]["name"] for t in tasks]
