@@ -197,3 +197,12 @@ def test_bad_analytics_settings_are_refused_in_the_validation_phase(bad, named):
     tasks, failed = validation(dict(bad, supabase_analytics_enabled=True))
     assert len(failed) == 1 and named in failed[0]
     assert "Show the document and its files" not in [t["task"]["name"] for t in tasks]
+
+
+def test_realtime_is_healthy_when_its_seeded_tenant_is(full):
+    services, files, _ = full
+    test = services["supabase-realtime"]["healthcheck"]["test"]
+    (anon,) = [c["keyauth_credentials"][0]["key"] for c in json.loads(files["kong/kong.json"]["content"])["consumers"]
+               if c["username"] == "anon"]
+    assert test[-1] == "http://localhost:4000/api/tenants/realtime-dev/health"
+    assert "Authorization: Bearer " + anon in test
