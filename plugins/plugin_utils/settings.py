@@ -29,6 +29,8 @@ _BREAKOUT = (
     (re.compile(r"[;`]"), "a ; or backtick"),
     (re.compile(r"\$"), "a $ (interpolation)"),
 )
+# A host path Compose bind-mounts (`host:container:ro`): a : splits it, a space breaks the lines it is in.
+_NOT_IN_A_MOUNT = re.compile(r"[\s:]")
 _NETWORK_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")
 _DOMAIN = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$")
 _REGISTRY_PREFIX = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*/$")
@@ -114,6 +116,14 @@ def _check_path(name, value, host):  # pylint: disable=unused-argument
     return []
 
 
+def _check_mounted_path(name, value, host):
+    """A host path a container bind-mounts (a socket): a plain absolute path that the mount can hold."""
+    problems = _check_path(name, value, host)
+    if not problems and _NOT_IN_A_MOUNT.search(value):
+        return ["%s must not contain a space or : (a bind mount's host path ends at the first :)" % name]
+    return problems
+
+
 def _check_image(name, value, host):  # pylint: disable=unused-argument
     if not isinstance(value, str) or not image_is_pinned(value):
         return ["%s must be a pinned image, repository:tag (not latest) or repository@sha256:digest" % name]
@@ -150,7 +160,7 @@ _BY_SUFFIX = (
     ("_share", _check_share),
     ("_path", _check_path),
     ("_directory", _check_path),
-    ("_socket", _check_path),
+    ("_socket", _check_mounted_path),
     ("_container_image", _check_image),
     ("_registry_prefix", _check_registry_prefix),
     ("_network_name", _check_network_name),

@@ -65,6 +65,9 @@ def test_good_settings_pass():
         ("aistack_base_path", "/opt//aistack", "aistack_base_path must be a plain absolute path"),
         ("postgres_backup_directory", 5, "postgres_backup_directory must be an absolute path"),
         ("traefik_docker_socket", "docker.sock", "traefik_docker_socket must be an absolute path"),
+        ("supabase_docker_socket", "/run/docker.sock:/x", "supabase_docker_socket must not contain a space or : .a bind mount"),
+        ("traefik_docker_socket", "/run/my docker.sock", "traefik_docker_socket must not contain a space or :"),
+        ("traefik_docker_socket", "/run//docker.sock", "traefik_docker_socket must be a plain absolute path"),
         ("redis_container_image", "redis", "redis_container_image must be a pinned image"),
         ("redis_container_image", "redis:latest", "redis_container_image must be a pinned image"),
         ("redis_container_image", None, "redis_container_image must be a pinned image"),
@@ -90,6 +93,12 @@ def test_messages_never_echo_a_value():
 @pytest.mark.parametrize("path", ["/opt/aistack", "/opt/aistack/", "/mnt/X", "/srv/a.b-c_d"])
 def test_plain_absolute_paths_pass(path):
     assert settings_problems({"aistack_base_path": path}) == []
+
+
+def test_only_a_mounted_path_is_refused_a_space_or_colon():
+    # a directory read on the controller may have a space; a socket a container mounts may not
+    assert settings_problems({"rag_api_ingest_directory": "/home/me/My Documents"}) == []
+    assert settings_problems({"supabase_docker_socket": "/run/docker.sock"}) == []
 
 
 @pytest.mark.parametrize("name, value", [("traefik_https_host_port", 1), ("traefik_https_host_port", 65535),
