@@ -60,6 +60,7 @@ MUTATION_TARGETS=(
   tests/pipelines-standin/pipelines_standin.py=tests/unit/test_pipelines_standin.py
   tests/open-webui-standin/open_webui_standin.py=tests/unit/test_open_webui_standin.py
   roles/n8n/molecule/default/files/webhook_burst.py=tests/unit/test_webhook_burst.py
+  roles/prometheus/molecule/default/files/webhook_sink.py=tests/unit/test_webhook_sink.py
   plugins/plugin_utils/jwt_hs256.py=tests/unit/plugins/filter/test_jwt_hs256.py
   plugins/filter/jwt_hs256.py=tests/unit/plugins/filter/test_jwt_hs256.py,tests/unit/plugins/filter/test_filter_registration.py
   plugins/filter/jwt_key_problem.py=tests/unit/plugins/filter/test_jwt_hs256.py,tests/unit/plugins/filter/test_filter_registration.py
@@ -75,7 +76,7 @@ suite_build()  { run galaxy-build ansible-galaxy collection build --force --outp
 # `checks` is not a scenario: the unit tests, lint, the service's tests, the mutation gates, sanity and the build run
 # as one job in a lane (tests/run_all.sh checks), since a scenario leaves part of the CPU idle while
 # it waits on containers; run before the scenarios they added about 14 minutes.
-SCENARIO_ORDER=(n8n site checks open_webui rag_api ollama supabase langfuse traefik postgres redis compose_project docker host_tuning)
+SCENARIO_ORDER=(n8n site checks open_webui rag_api ollama supabase langfuse prometheus traefik postgres redis compose_project docker host_tuning)
 # Two at a time: a scenario keeps about one core busy (most of it waits on containers). Scenarios
 # that change this machine's kernel settings (sysctls, THP) take KERNEL_LOCK, never side by side.
 MOLECULE_JOBS=${MOLECULE_JOBS:-2}

@@ -13,12 +13,14 @@ LANGFUSE = ["langfuse/langfuse-worker:3.225.7", "langfuse/langfuse:3.225.7"]
 PIPELINES = "ghcr.io/open-webui/pipelines:main@sha256:b48e9bc338ce2be0acfbeff01810db72408a12f07739f9e3879c1f2b00952d6e"
 CHAT = ["ghcr.io/open-webui/open-webui:v0.12.4", PIPELINES]
 N8N = ["docker.n8n.io/n8nio/n8n:2.41.1", "docker.n8n.io/n8nio/runners:2.41.1"]
-DEFAULT = [MINIO, "clickhouse/clickhouse-server:25.8.33.6"] + N8N + CHAT + ["haproxy:3.0.25"] + LANGFUSE + [
-           "ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg17-trixie",
-           "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.7-bookworm", "traefik:v3.7.15"]
+MONITORING = ["prom/alertmanager:v0.28.1", "prom/node-exporter:v1.9.0", "prom/prometheus:v3.13.2"]
+DEFAULT = sorted([MINIO, "clickhouse/clickhouse-server:25.8.33.6"] + N8N + CHAT + ["haproxy:3.0.25"] + LANGFUSE + [
+                  "ollama/ollama:0.32.6", "pgvector/pgvector:0.8.1-pg17-trixie",
+                  "python:3.13.9-slim-bookworm", "quay.io/docling-project/docling-serve-cpu:v1.38.2", "redis:7.4.7-bookworm",
+                  "traefik:v3.7.15"] + MONITORING)
 
 
-NO_CHAT = {"open_webui_enabled": False, "pipelines_enabled": False, "n8n_enabled": False}
+NO_CHAT = {"open_webui_enabled": False, "pipelines_enabled": False, "n8n_enabled": False, "prometheus_enabled": False}
 
 
 def images(extra_vars):
@@ -100,12 +102,17 @@ def test_supabase_on_the_shared_instance_brings_no_database_image_of_its_own():
      LANGFUSE),
     # the chat front alone, Pipelines by its digest
     ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_enabled": False,
-      "traefik_enabled": False, "postgres_enabled": False, "n8n_enabled": False}, CHAT),
+      "traefik_enabled": False, "postgres_enabled": False, "n8n_enabled": False, "prometheus_enabled": False}, CHAT),
     # n8n alone: main and workers, and its runners of the same release, through a mirror
     ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_enabled": False,
       "traefik_enabled": False, "postgres_enabled": False, "open_webui_enabled": False, "pipelines_enabled": False,
-      "n8n_container_image_tag": "2.40.5", "aistack_container_image_registry_prefix": "mirror.example/"},
+      "prometheus_enabled": False, "n8n_container_image_tag": "2.40.5", "aistack_container_image_registry_prefix": "mirror.example/"},
      ["mirror.example/docker.n8n.io/n8nio/n8n:2.40.5", "mirror.example/docker.n8n.io/n8nio/runners:2.40.5"]),
+    # monitoring alone, without Alertmanager: Prometheus and node-exporter
+    ({"langfuse_enabled": False, "ollama_enabled": False, "redis_enabled": False, "docling_enabled": False, "rag_api_enabled": False,
+      "traefik_enabled": False, "postgres_enabled": False, "open_webui_enabled": False, "pipelines_enabled": False,
+      "n8n_enabled": False, "prometheus_alertmanager_enabled": False},
+     ["prom/node-exporter:v1.9.0", "prom/prometheus:v3.13.2"]),
 ])
 def test_the_list_follows_the_inventory(extra_vars, expected):
     assert images(extra_vars) == expected
