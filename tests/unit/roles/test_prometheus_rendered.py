@@ -2,36 +2,27 @@
 # prometheus_rendered.yml: the real validate.yml against this machine, nothing changed), and its alert
 # rules under the real promtool (`promtool test rules`, from the Prometheus test image). REQUIREMENTS
 # S12, REL6, B6, SEC3.
-import json
-import os
 import pathlib
+import re
 import subprocess
 
 import pytest
 import yaml
 
+import role_validation
+
 ROOT = pathlib.Path(__file__).resolve().parents[3]
-KEY = "Zq8vN3xL5tR7yB2mK9pW4cH6jF1dS0aGe3uI8oP5lQ7wE2rT9yU4iO6pA1sD3fG5"
 PROMETHEUS_IMAGE = "aistack-test/prometheus:" + (ROOT / "tests/images/prometheus/tag").read_text().strip()
+ALERTMANAGER_IMAGE = "aistack-test/alertmanager:" + (ROOT / "tests/images/alertmanager/tag").read_text().strip()
 
 
 def validation(extra_vars):
-    """The tasks of the run, and the messages of those that failed."""
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    done = subprocess.run(["ansible-playbook", "tests/unit/playbooks/prometheus_rendered.yml", "-i", "inventories/local",
-                           "-e", json.dumps(dict({"aistack_secret_key": KEY}, **extra_vars))],
-                          cwd=str(ROOT), env=env, capture_output=True, text=True)
-    tasks = json.loads(done.stdout)["plays"][0]["tasks"]
-    failed = [t["hosts"]["localhost"].get("msg") for t in tasks if t["hosts"]["localhost"].get("failed")]
-    assert (done.returncode == 0) == (not failed)
-    return tasks, failed
+    return role_validation.validation("prometheus_rendered.yml", extra_vars)
 
 
 def rendered(extra_vars):
-    tasks, failed = validation(extra_vars)
-    assert not failed, failed
-    shown = tasks[-1]["hosts"]["localhost"]["msg"]
-    return shown["document"]["services"], {f["path"]: f for f in shown["files"]["files"]}
+    msg = role_validation.shown("prometheus_rendered.yml", extra_vars)
+    return msg["document"]["services"], {f["path"]: f for f in msg["files"]["files"]}
 
 
 def scrape_targets(files):
@@ -77,7 +68,6 @@ def test_a_custom_job_is_scraped_with_its_path():
 def test_every_target_is_named_by_its_host_on_the_network(default):
     _, files = default
     config = yaml.safe_load(files["prometheus.yml"]["content"])
-    import re
     for job in config["scrape_configs"]:
         relabel = job["relabel_configs"][0]
         assert relabel["target_label"] == "name" and relabel["source_labels"] == ["__address__"]
@@ -85,17 +75,32 @@ def test_every_target_is_named_by_its_host_on_the_network(default):
             assert re.fullmatch(relabel["regex"], target).group(1) == target.split(":")[0]
 
 
+def run_tool(image, mounts, command):
+    """`command` in a test image of the real software (tests/images), with host paths mounted read-only."""
+    present = subprocess.run(["docker", "image", "inspect", image], capture_output=True)
+    assert present.returncode == 0, "build the test image: tests/images/build.sh " + image.split("/")[1].split(":")[0]
+    volumes = [arg for source, target in mounts.items() for arg in ("-v", "%s:%s:ro" % (source, target))]
+    done = subprocess.run(["docker", "run", "--rm", "--user", "0", "--entrypoint", command[0]] + volumes + [image] + command[1:],
+                          capture_output=True, text=True)
+    return done.returncode, done.stdout + done.stderr
+
+
 def test_the_alert_rules_pass_their_promtool_tests(default, tmp_path):
     _, files = default
     (tmp_path / "aistack.yml").write_text(files["alert-rules.yml"]["content"])
     (tmp_path / "test.yml").write_text((ROOT / "roles/prometheus/files/alert-rules-test.yml").read_text())
-    present = subprocess.run(["docker", "image", "inspect", PROMETHEUS_IMAGE], capture_output=True)
-    assert present.returncode == 0, "build the image with promtool: tests/images/build.sh prometheus"
-    done = subprocess.run(["docker", "run", "--rm", "--user", "0", "-v", "%s:/rules:ro" % tmp_path,
-                           "--entrypoint", "/bin/promtool",
-                           PROMETHEUS_IMAGE, "test", "rules", "/rules/test.yml"], capture_output=True, text=True)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS" in done.stdout
+    code, output = run_tool(PROMETHEUS_IMAGE, {tmp_path: "/rules"}, ["/bin/promtool", "test", "rules", "/rules/test.yml"])
+    assert code == 0 and "SUCCESS" in output, output
+
+
+def test_promtool_accepts_the_configuration_with_its_rules(default, tmp_path):
+    _, files = default
+    (tmp_path / "prometheus.yml").write_text(files["prometheus.yml"]["content"])
+    (tmp_path / "aistack.yml").write_text(files["alert-rules.yml"]["content"])
+    code, output = run_tool(PROMETHEUS_IMAGE, {tmp_path / "prometheus.yml": "/etc/prometheus/prometheus.yml",
+                                               tmp_path / "aistack.yml": "/etc/prometheus/rules/aistack.yml"},
+                            ["/bin/promtool", "check", "config", "/etc/prometheus/prometheus.yml"])
+    assert code == 0 and "8 rules found" in output, output
 
 
 def test_every_rule_of_the_issue_is_there_and_has_a_promtool_test(default):
@@ -115,7 +120,7 @@ def test_no_receiver_by_default(default):
     assert "alertmanager-smtp-password" not in files
 
 
-def test_webhook_and_mail_receivers_keep_the_password_in_a_file_of_its_own():
+def test_webhook_and_mail_receivers_keep_the_password_in_a_file_of_its_own_and_amtool_accepts_them(tmp_path):
     _, files = rendered({"prometheus_alertmanager_webhook_urls": ["https://hooks.example.com/T0/abc"],
                          "prometheus_alertmanager_email_to": ["ops@example.com"],
                          "prometheus_alertmanager_email_from": "alerts@example.com",
@@ -134,6 +139,11 @@ def test_webhook_and_mail_receivers_keep_the_password_in_a_file_of_its_own():
     secret = files["alertmanager-smtp-password"]
     assert secret["content"] == "s3cret-Mail-Pass" and secret["mode"] == "0400" and secret["owner"] == "65534"
     assert files["alertmanager.yml"]["mode"] == "0400"
+    (tmp_path / "alertmanager.yml").write_text(content)
+    (tmp_path / "smtp-password").write_text(secret["content"])
+    code, output = run_tool(ALERTMANAGER_IMAGE, {tmp_path: "/etc/alertmanager"},
+                            ["/bin/amtool", "check-config", "/etc/alertmanager/alertmanager.yml"])
+    assert code == 0 and "SUCCESS" in output and "2 receivers" in output, output
 
 
 def test_nothing_is_published_and_each_container_runs_as_nobody_read_only(default):

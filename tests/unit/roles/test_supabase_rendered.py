@@ -4,15 +4,12 @@
 # logs through a read-only Docker API proxy, never the socket (B8), routes each service's lines to the
 # Logflare source Studio's Logs pages query, and sends with the token Logflare is given (L0).
 import json
-import os
-import pathlib
 import re
-import subprocess
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
-KEY = "Zq8vN3xL5tR7yB2mK9pW4cH6jF1dS0aGe3uI8oP5lQ7wE2rT9yU4iO6pA1sD3fG5"
+import role_validation
+
 FULL = {"supabase_analytics_enabled": True, "supabase_realtime_enabled": True, "supabase_imgproxy_enabled": True,
         "supabase_functions_enabled": True}
 # The Logflare source Studio queries for each service's logs (upstream's docker/volumes/logs/vector.yml).
@@ -22,23 +19,13 @@ SOURCES = {"supabase-kong": "cloudflare.logs.prod", "supabase-auth": "gotrue.log
 
 
 def validation(extra_vars):
-    """The tasks of the run, and the messages of those that failed."""
-    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
-    done = subprocess.run(["ansible-playbook", "tests/unit/playbooks/supabase_rendered.yml", "-i", "inventories/local",
-                           "-e", json.dumps(dict({"aistack_secret_key": KEY}, **extra_vars))],
-                          cwd=str(ROOT), env=env, capture_output=True, text=True)
-    tasks = json.loads(done.stdout)["plays"][0]["tasks"]
-    failed = [t["hosts"]["localhost"].get("msg") for t in tasks if t["hosts"]["localhost"].get("failed")]
-    assert (done.returncode == 0) == (not failed)
-    return tasks, failed
+    return role_validation.validation("supabase_rendered.yml", extra_vars)
 
 
 def rendered(extra_vars):
-    tasks, failed = validation(extra_vars)
-    assert not failed, failed
-    shown = tasks[-1]["hosts"]["localhost"]["msg"]
-    files = {f["path"]: f for f in shown["files"]["files"]}
-    return shown["document"]["services"], files, shown["shared_instance_databases"]
+    msg = role_validation.shown("supabase_rendered.yml", extra_vars)
+    files = {f["path"]: f for f in msg["files"]["files"]}
+    return msg["document"]["services"], files, msg["shared_instance_databases"]
 
 
 @pytest.fixture(scope="module")

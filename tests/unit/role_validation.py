@@ -1,0 +1,30 @@
+"""A role's real validation phase, run by a playbook of tests/unit/playbooks/ against this machine (it
+changes nothing): the tasks of the run with the messages of those that failed, or what its last task
+shows (the Compose document the phase built and the files the deployment would write)."""
+import json
+import os
+import pathlib
+import subprocess
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+# A master key for the runs: long and varied enough for validate_secret_key.yml, used nowhere else.
+KEY = "Zq8vN3xL5tR7yB2mK9pW4cH6jF1dS0aGe3uI8oP5lQ7wE2rT9yU4iO6pA1sD3fG5"
+
+
+def validation(playbook, extra_vars):
+    """The tasks of the run, and the messages of those that failed."""
+    env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"))
+    done = subprocess.run(["ansible-playbook", "tests/unit/playbooks/" + playbook, "-i", "inventories/local",
+                           "-e", json.dumps(dict({"aistack_secret_key": KEY}, **extra_vars))],
+                          cwd=str(ROOT), env=env, capture_output=True, text=True)
+    tasks = json.loads(done.stdout)["plays"][0]["tasks"]
+    failed = [t["hosts"]["localhost"].get("msg") for t in tasks if t["hosts"]["localhost"].get("failed")]
+    assert (done.returncode == 0) == (not failed)
+    return tasks, failed
+
+
+def shown(playbook, extra_vars):
+    """What the playbook's last task shows, after a validation that passed."""
+    tasks, failed = validation(playbook, extra_vars)
+    assert not failed, failed
+    return tasks[-1]["hosts"]["localhost"]["msg"]
