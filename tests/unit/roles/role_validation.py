@@ -6,7 +6,7 @@ import os
 import pathlib
 import subprocess
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+ROOT = pathlib.Path(__file__).resolve().parents[3]
 # A master key for the runs: long and varied enough for validate_secret_key.yml, used nowhere else.
 KEY = "Zq8vN3xL5tR7yB2mK9pW4cH6jF1dS0aGe3uI8oP5lQ7wE2rT9yU4iO6pA1sD3fG5"
 
