@@ -1,5 +1,5 @@
 # Issue 18: the prometheus role as its validation phase builds it (tests/unit/playbooks/
-# prometheus_rendered.yml: the real validate.yml against this machine, nothing changed), and its alert
+# role_rendered.yml: the real validate.yml against this machine, nothing changed), and its alert
 # rules under the real promtool (`promtool test rules`, from the Prometheus test image). REQUIREMENTS
 # S12, REL6, B6, SEC3.
 import pathlib
@@ -17,11 +17,11 @@ ALERTMANAGER_IMAGE = "aistack-test/alertmanager:" + (ROOT / "tests/images/alertm
 
 
 def validation(extra_vars):
-    return role_validation.validation("prometheus_rendered.yml", extra_vars)
+    return role_validation.validation("prometheus", extra_vars)
 
 
 def rendered(extra_vars):
-    msg = role_validation.shown("prometheus_rendered.yml", extra_vars)
+    msg = role_validation.shown("prometheus", extra_vars)
     return msg["document"]["services"], {f["path"]: f for f in msg["files"]["files"]}
 
 

@@ -1,5 +1,5 @@
 # Issue 17: Supabase's opt-in parts as the role's validation phase builds them (tests/unit/playbooks/
-# supabase_rendered.yml: the real validate.yml against this machine, nothing changed). Logflare and
+# role_rendered.yml: the real validate.yml against this machine, nothing changed). Logflare and
 # Vector cannot run here (ENVIRONMENT.md): what is checked is what they are given - Vector reads the
 # logs through a read-only Docker API proxy, never the socket (B8), routes each service's lines to the
 # Logflare source Studio's Logs pages query, and sends with the token Logflare is given (L0).
@@ -19,11 +19,11 @@ SOURCES = {"supabase-kong": "cloudflare.logs.prod", "supabase-auth": "gotrue.log
 
 
 def validation(extra_vars):
-    return role_validation.validation("supabase_rendered.yml", extra_vars)
+    return role_validation.validation("supabase", extra_vars)
 
 
 def rendered(extra_vars):
-    msg = role_validation.shown("supabase_rendered.yml", extra_vars)
+    msg = role_validation.shown("supabase", extra_vars)
     files = {f["path"]: f for f in msg["files"]["files"]}
     return msg["document"]["services"], files, msg["shared_instance_databases"]
 
